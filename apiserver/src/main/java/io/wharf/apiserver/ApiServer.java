@@ -1,0 +1,161 @@
+package io.wharf.apiserver;
+
+import io.wharf.apiserver.auth.Authenticator;
+import io.wharf.apiserver.auth.Rbac;
+import io.wharf.apiserver.auth.ServiceAccountTokens;
+import io.wharf.apiserver.pki.Kubeconfig;
+import io.wharf.apiserver.pki.Pki;
+import io.wharf.apiserver.server.ApiHandler;
+import io.wharf.apiserver.server.Bootstrap;
+import io.wharf.apiserver.server.EncryptionConfig;
+import io.wharf.apiserver.server.HttpFrontend;
+import io.wharf.apiserver.server.Metrics;
+import io.wharf.apiserver.server.Storage;
+import io.wharf.common.Component;
+import io.wharf.store.EtcdStore;
+import io.wharf.store.SqliteStore;
+import io.wharf.store.Store;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * The Kubernetes API server of Wharf: HTTPS (HTTP/1.1 and HTTP/2) on {@link ApiServerConfig#bindAddress()}:port, the
+ * cluster PKI and admin kubeconfig, authentication (client certificates, static tokens, ServiceAccount JWTs,
+ * bootstrap tokens), RBAC, discovery, OpenAPI v3 and the REST verbs for every type the kinds package registers, on the
+ * SQLite or etcd store.
+ *
+ * <p>Lifecycle ({@link Component}): {@link #start()} creates what is missing on first start (PKI, namespaces, default
+ * RBAC roles), binds the port, writes the kubeconfig and returns when /readyz is ok; {@link #close()} stops serving
+ * and closes the store. Usage: {@code try (var s = new ApiServer(ApiServerConfig.defaults())) { s.start(); ... }}.
+ */
+public final class ApiServer implements Component {
+    private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+
+    private final ApiServerConfig config;
+    private final Store injectedStore;
+    private Store store;
+    private Pki pki;
+    private ResourceRegistry registry;
+    private HttpFrontend frontend;
+    private ApiHandler handler;
+    private ServiceAccountTokens saTokens;
+    private volatile boolean closed;
+
+    public ApiServer(ApiServerConfig config) {
+        this(config, null);
+    }
+
+    /** With a store opened by the caller (it is closed by {@link #close()} too). */
+    public ApiServer(ApiServerConfig config, Store store) {
+        this.config = config;
+        this.injectedStore = store;
+    }
+
+    @Override
+    public String name() {
+        return "apiserver";
+    }
+
+    @Override
+    public synchronized void start() throws Exception {
+        long t0 = System.nanoTime();
+        pki = Pki.loadOrCreate(config.pkiDir(), config.extraSans());
+        store = injectedStore != null ? injectedStore : openStore(config);
+        store.start();
+        registry = new ResourceRegistry();
+        KindsProvider kinds = KindsProvider.load();
+        if (kinds != null) kinds.registerAll(registry);
+        else log.warn("io.wharf.apiserver.kinds.Kinds not found: serving only the essential types with no per-kind logic");
+        EssentialTypes.registerMissing(registry);
+        Storage storage = new Storage(store, EncryptionConfig.load(config.encryptionConfig()));
+        saTokens = new ServiceAccountTokens(pki.serviceAccountKey());
+        ResourceType secrets = registry.byResource("", "v1", "secrets").orElseThrow().type();
+        Authenticator authn = new Authenticator(Authenticator.readTokenFile(config.tokenFile()), saTokens,
+                (ns, name) -> storage.get(secrets, ns, name));
+        Rbac rbac = new Rbac(storage, store::currentRevision);
+        String[] v = config.kubernetesVersion().split("\\.");
+        handler = new ApiHandler(registry, storage, kinds, authn, rbac, saTokens, new Metrics(),
+                new ApiHandler.VersionInfo(v[0], v[1], "v" + config.kubernetesVersion()));
+        frontend = new HttpFrontend(config.bindAddress(), config.port(), pki.servingKey(), pki.servingCert(), pki.caCert(), handler);
+        String host = advertisedHost();
+        handler.setServerAddress(host + ":" + port());
+        Bootstrap.run(registry, storage, kinds == null ? List.of() : kinds.bootstrapObjects(), hostIp(), port());
+        Kubeconfig.write(config.kubeconfigPath(), Kubeconfig.admin(pki, serverUrl()));
+        handler.setReady(true);
+        log.info("API server serving on {} ({} ms), kubeconfig {}", serverUrl(), (System.nanoTime() - t0) / 1_000_000, config.kubeconfigPath());
+    }
+
+    private static Store openStore(ApiServerConfig c) {
+        return switch (c.store()) {
+            case "etcd" -> EtcdStore.connect(c.etcdEndpoints().toArray(String[]::new));
+            default -> SqliteStore.open(c.dataDir());
+        };
+    }
+
+    private String advertisedHost() {
+        String b = config.bindAddress();
+        return b.equals("0.0.0.0") || b.equals("::") ? "127.0.0.1" : b.contains(":") ? "[" + b + "]" : b;
+    }
+
+    private static String hostIp() {
+        try {
+            for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                if (ni.isLoopback() || !ni.isUp()) continue;
+                for (InetAddress a : Collections.list(ni.getInetAddresses()))
+                    if (a instanceof java.net.Inet4Address) return a.getHostAddress();
+            }
+        } catch (IOException ignored) { /* fall back to loopback */ }
+        return "127.0.0.1";
+    }
+
+    /** The bound port (useful with port 0). */
+    public int port() {
+        return frontend.port();
+    }
+
+    /** https://host:port as written in the kubeconfig. */
+    public String serverUrl() {
+        return "https://" + advertisedHost() + ":" + port();
+    }
+
+    public Pki pki() { return pki; }
+    public ResourceRegistry registry() { return registry; }
+    public Store store() { return store; }
+    public Path kubeconfigPath() { return config.kubeconfigPath(); }
+    public ApiServerConfig config() { return config; }
+
+    /** Issues a ServiceAccount token (for `wharf token` and in-process clients). */
+    public String issueServiceAccountToken(String namespace, String name, long seconds) {
+        return saTokens.issue(namespace, name, "", List.of(), seconds);
+    }
+
+    /**
+     * Merges the "wharf" cluster/user/context into a user's kubeconfig (typically ~/.kube/config), keeping every other
+     * entry. The CLI calls this when the user asks ({@code wharf up --merge-kubeconfig}).
+     */
+    public void mergeIntoKubeconfig(Path target, boolean makeCurrent) throws IOException {
+        Kubeconfig.merge(target, Kubeconfig.admin(pki, serverUrl()), makeCurrent);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        if (handler != null) handler.setReady(false);
+        if (frontend != null) frontend.close();
+        if (store != null) {
+            try {
+                store.close();
+            } catch (Exception e) {
+                log.warn("closing the store: {}", e.toString());
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package io.wharf.apiserver.kinds;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.wharf.apiserver.KindsProvider;
+import io.wharf.apiserver.ResourceRegistry;
+import io.wharf.apiserver.ResourceStrategy;
+import io.wharf.apiserver.ResourceType;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The built-in kinds of Wharf's API server: the {@link KindsProvider} the serving core loads by name. It registers every
+ * type of {@link BuiltinTypes} with its strategy, serves the OpenAPI v3 schemas ({@link OpenApi}), decodes protobuf
+ * request bodies ({@link ProtobufBodies}) and supplies the default RBAC objects ({@link BootstrapPolicy}).
+ */
+public final class Kinds implements KindsProvider {
+    /** The Service ClusterIP range and NodePort range of a default kube-apiserver. */
+    public static final String DEFAULT_SERVICE_CIDR = "10.96.0.0/12";
+    public static final int DEFAULT_NODE_PORT_MIN = 30000, DEFAULT_NODE_PORT_MAX = 32767;
+
+    private final String serviceCidr;
+    private final int nodePortMin, nodePortMax;
+
+    public Kinds() { this(DEFAULT_SERVICE_CIDR, DEFAULT_NODE_PORT_MIN, DEFAULT_NODE_PORT_MAX); }
+
+    public Kinds(String serviceCidr, int nodePortMin, int nodePortMax) {
+        this.serviceCidr = serviceCidr;
+        this.nodePortMin = nodePortMin;
+        this.nodePortMax = nodePortMax;
+    }
+
+    @Override
+    public void registerAll(ResourceRegistry registry) {
+        for (ResourceType t : BuiltinTypes.all()) registry.register(t, strategyFor(t));
+    }
+
+    /** The strategy of one built-in type (all schema-aware strategies answer patchMergeKey from the OpenAPI schemas). */
+    public ResourceStrategy strategyFor(ResourceType t) {
+        ResourceStrategy s = switch (t.group() + "/" + t.kind()) {
+            case "/Namespace" -> new CoreKinds.NamespaceStrategy();
+            case "/Pod" -> new PodStrategy();
+            case "/Service" -> new ServiceStrategy(BuiltinTypes.SERVICES, serviceCidr, nodePortMin, nodePortMax);
+            case "/Endpoints" -> new CoreKinds.EndpointsStrategy();
+            case "/ConfigMap" -> new CoreKinds.ConfigMapStrategy();
+            case "/Secret" -> new CoreKinds.SecretStrategy();
+            case "/Node" -> new CoreKinds.NodeStrategy();
+            case "/Event" -> new CoreKinds.EventStrategy(false);
+            case "/ServiceAccount" -> new CoreKinds.ServiceAccountStrategy();
+            case "/LimitRange" -> new CoreKinds.LimitRangeStrategy();
+            case "/ResourceQuota" -> new CoreKinds.ResourceQuotaStrategy();
+            case "apps/Deployment" -> new Workloads.DeploymentStrategy();
+            case "apps/ReplicaSet" -> new Workloads.ReplicaSetStrategy();
+            case "apps/DaemonSet" -> new Workloads.DaemonSetStrategy();
+            case "apps/StatefulSet" -> new Workloads.StatefulSetStrategy();
+            case "apps/ControllerRevision" -> new Workloads.ControllerRevisionStrategy();
+            case "batch/Job" -> new Batch.JobStrategy();
+            case "batch/CronJob" -> new Batch.CronJobStrategy();
+            case "networking.k8s.io/Ingress" -> new OtherKinds.IngressStrategy();
+            case "networking.k8s.io/IngressClass" -> new OtherKinds.IngressClassStrategy();
+            case "networking.k8s.io/NetworkPolicy" -> new OtherKinds.NetworkPolicyStrategy();
+            case "discovery.k8s.io/EndpointSlice" -> new OtherKinds.EndpointSliceStrategy();
+            case "coordination.k8s.io/Lease" -> new OtherKinds.LeaseStrategy();
+            case "rbac.authorization.k8s.io/Role" -> new OtherKinds.RoleStrategy(true);
+            case "rbac.authorization.k8s.io/ClusterRole" -> new OtherKinds.RoleStrategy(false);
+            case "rbac.authorization.k8s.io/RoleBinding" -> new OtherKinds.RoleBindingStrategy(true);
+            case "rbac.authorization.k8s.io/ClusterRoleBinding" -> new OtherKinds.RoleBindingStrategy(false);
+            case "events.k8s.io/Event" -> new CoreKinds.EventStrategy(true);
+            case "scheduling.k8s.io/PriorityClass" -> new OtherKinds.PriorityClassStrategy();
+            default -> ResourceStrategy.DEFAULT;
+        };
+        return s;
+    }
+
+    @Override
+    public Map<String, ObjectNode> openApiSchemas(String groupVersion) { return OpenApi.schemas(groupVersion); }
+
+    @Override
+    public ObjectNode decodeProtobuf(byte[] body) { return ProtobufBodies.decode(body); }
+
+    @Override
+    public List<ObjectNode> bootstrapObjects() { return BootstrapPolicy.objects(); }
+}

@@ -1,0 +1,133 @@
+package io.wharf.apiserver.server;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.wharf.apiserver.ObjectReader;
+import io.wharf.apiserver.ResourceType;
+import io.wharf.common.ErrorKind;
+import io.wharf.common.Json;
+import io.wharf.common.WharfException;
+import io.wharf.store.Deleted;
+import io.wharf.store.KeyValue;
+import io.wharf.store.ListResult;
+import io.wharf.store.Store;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Objects on top of the byte store: key layout {@code /registry/<plural>[.<group>]/[<namespace>/]<name>}, JSON encoding,
+ * and {@code metadata.resourceVersion} = the key's modRevision (never stored in the bytes, set on every read).
+ */
+public final class Storage implements ObjectReader {
+    private final Store store;
+    private final SecretCodec secrets;
+
+    public Storage(Store store, SecretCodec secrets) {
+        this.store = store;
+        this.secrets = secrets == null ? SecretCodec.NONE : secrets;
+    }
+
+    public Store store() { return store; }
+
+    public static String prefix(ResourceType t, String namespace) {
+        String p = "/registry/" + t.qualifiedPlural() + "/";
+        return t.namespaced() && namespace != null && !namespace.isEmpty() ? p + namespace + "/" : p;
+    }
+
+    public static String key(ResourceType t, String namespace, String name) {
+        return prefix(t, t.namespaced() ? namespace : null) + name;
+    }
+
+    private boolean encrypted(ResourceType t) {
+        return t.group().isEmpty() && t.plural().equals("secrets");
+    }
+
+    public ObjectNode decode(ResourceType t, KeyValue kv) {
+        try {
+            byte[] raw = encrypted(t) ? secrets.decrypt(kv.value()) : kv.value();
+            ObjectNode o = (ObjectNode) Json.MAPPER.readTree(raw);
+            o.with("metadata").put("resourceVersion", Long.toString(kv.modRevision()));
+            return o;
+        } catch (IOException | ClassCastException e) {
+            throw WharfException.internal("corrupt object at " + kv.key(), e);
+        }
+    }
+
+    public byte[] encode(ResourceType t, ObjectNode obj) {
+        ObjectNode copy = obj.deepCopy();
+        copy.with("metadata").remove("resourceVersion");
+        byte[] b = Json.bytes(copy);
+        return encrypted(t) ? secrets.encrypt(b) : b;
+    }
+
+    public Optional<ObjectNode> get(ResourceType t, String namespace, String name) {
+        return store.get(key(t, namespace, name)).map(kv -> decode(t, kv));
+    }
+
+    @Override
+    public List<ObjectNode> list(ResourceType t, String namespace) {
+        ListResult r = store.list(prefix(t, namespace));
+        List<ObjectNode> out = new ArrayList<>(r.items().size());
+        for (KeyValue kv : r.items()) out.add(decode(t, kv));
+        return out;
+    }
+
+    public ObjectNode create(ResourceType t, ObjectNode obj) {
+        var md = obj.path("metadata");
+        KeyValue kv;
+        try {
+            kv = store.create(key(t, md.path("namespace").asText(null), md.path("name").asText()), encode(t, obj));
+        } catch (WharfException e) {
+            if (e.kind() == ErrorKind.ALREADY_EXISTS) throw ApiException.alreadyExists(t, md.path("name").asText());
+            throw e;
+        }
+        ObjectNode out = obj.deepCopy();
+        out.with("metadata").put("resourceVersion", Long.toString(kv.modRevision()));
+        return out;
+    }
+
+    /** Updates with an expected revision; a mismatch is the exact Kubernetes 409. */
+    public ObjectNode update(ResourceType t, ObjectNode obj, long expectedRv) {
+        var md = obj.path("metadata");
+        String name = md.path("name").asText();
+        KeyValue kv;
+        try {
+            kv = store.update(key(t, md.path("namespace").asText(null), name), encode(t, obj), expectedRv);
+        } catch (WharfException e) {
+            if (e.kind() == ErrorKind.CONFLICT) throw ApiException.modified(t, name);
+            if (e.kind() == ErrorKind.NOT_FOUND) throw ApiException.notFound(t, name);
+            throw e;
+        }
+        ObjectNode out = obj.deepCopy();
+        out.with("metadata").put("resourceVersion", Long.toString(kv.modRevision()));
+        return out;
+    }
+
+    public ObjectNode delete(ResourceType t, String namespace, String name, long expectedRv) {
+        Deleted d;
+        try {
+            d = store.delete(key(t, namespace, name), expectedRv);
+        } catch (WharfException e) {
+            if (e.kind() == ErrorKind.CONFLICT) throw ApiException.modified(t, name);
+            if (e.kind() == ErrorKind.NOT_FOUND) throw ApiException.notFound(t, name);
+            throw e;
+        }
+        ObjectNode o = decode(t, d.previous());
+        o.with("metadata").put("resourceVersion", Long.toString(d.revision()));
+        return o;
+    }
+
+    /** Secret values at rest (EncryptionConfiguration aesgcm); NONE stores them as they are (the "identity" provider). */
+    public interface SecretCodec {
+        byte[] encrypt(byte[] plain);
+
+        byte[] decrypt(byte[] stored);
+
+        SecretCodec NONE = new SecretCodec() {
+            public byte[] encrypt(byte[] p) { return p; }
+            public byte[] decrypt(byte[] s) { return s; }
+        };
+    }
+}

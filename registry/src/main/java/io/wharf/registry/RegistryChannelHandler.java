@@ -1,0 +1,130 @@
+package io.wharf.registry;
+
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+
+import java.io.IOException;
+import java.util.ArrayDeque;
+
+/**
+ * The per-connection bridge from Netty to the blocking registry code: each request runs on its own virtual thread
+ * while its body streams in through a {@link BodyStream}. Requests on one connection are answered in order: a
+ * pipelined request waits (reading paused) until the previous response is written and its body consumed.
+ * All fields are confined to the channel's event loop.
+ */
+final class RegistryChannelHandler extends ChannelInboundHandlerAdapter {
+    private final RegistryApi api;
+    private ChannelHandlerContext ctx;
+    private Exchange current;
+    private boolean bodyComplete, responseComplete, paused;
+    private final ArrayDeque<Object> pending = new ArrayDeque<>();
+
+    RegistryChannelHandler(RegistryApi api) {
+        this.api = api;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!pending.isEmpty() || (current != null && msg instanceof HttpRequest)) {
+            pending.add(msg);
+            ctx.channel().config().setAutoRead(false);
+            return;
+        }
+        dispatch(msg);
+    }
+
+    private void dispatch(Object msg) {
+        if (msg instanceof HttpRequest req) {
+            Exchange ex = new Exchange(ctx, req, this);
+            current = ex;
+            bodyComplete = false;
+            responseComplete = false;
+            if (req.decoderResult().isFailure()) {
+                // nothing sensible can follow a malformed request head on this connection
+                ReferenceCountUtil.release(msg);
+                ctx.close();
+                return;
+            }
+            Thread.ofVirtual().name("registry-" + req.method()).start(() -> api.serve(ex));
+        }
+        if (msg instanceof HttpContent c) {
+            if (current == null) {
+                c.release();
+                return;
+            }
+            if (c.content().isReadable()) {
+                if (current.body.offer(c.content()) && !paused) {
+                    paused = true;
+                    ctx.channel().config().setAutoRead(false);
+                }
+            } else {
+                c.release();
+            }
+            if (c instanceof LastHttpContent) {
+                current.body.end();
+                bodyComplete = true;
+                maybeNext();
+            }
+        }
+    }
+
+    /** From the body consumer (via the event loop): the queue drained. */
+    void resumeReading() {
+        if (paused) {
+            paused = false;
+            if (pending.isEmpty()) ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    /** Event loop (write listener): the response of {@code ex} is written. */
+    void responseDone(Exchange ex, boolean ok) {
+        if (ex != current) return;
+        ex.body.discard();
+        if (!ok || !ex.keepAlive) {
+            ctx.close();
+            return;
+        }
+        responseComplete = true;
+        if (!bodyComplete && paused) {
+            // keep reading to skip the unread rest of the body
+            paused = false;
+            ctx.channel().config().setAutoRead(true);
+        }
+        maybeNext();
+    }
+
+    private void maybeNext() {
+        if (!bodyComplete || !responseComplete) return;
+        current = null;
+        while (!pending.isEmpty()) {
+            Object next = pending.peek();
+            if (next instanceof HttpRequest && current != null) return;
+            pending.poll();
+            dispatch(next);
+        }
+        if (!paused) ctx.channel().config().setAutoRead(true);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (current != null && !bodyComplete) current.body.fail(new IOException("connection closed before the body ended"));
+        Object o;
+        while ((o = pending.poll()) != null) ReferenceCountUtil.release(o);
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close().addListener(ChannelFutureListener.CLOSE);
+    }
+}
