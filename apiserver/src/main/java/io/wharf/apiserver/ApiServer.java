@@ -15,6 +15,7 @@ import io.wharf.common.Component;
 import io.wharf.store.EtcdStore;
 import io.wharf.store.SqliteStore;
 import io.wharf.store.Store;
+import io.wharf.store.WatchCache;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +42,7 @@ public final class ApiServer implements Component {
     private final ApiServerConfig config;
     private final Store injectedStore;
     private Store store;
+    private WatchCache cache;
     private Pki pki;
     private ResourceRegistry registry;
     private HttpFrontend frontend;
@@ -74,7 +76,9 @@ public final class ApiServer implements Component {
         if (kinds != null) kinds.registerAll(registry);
         else log.warn("io.wharf.apiserver.kinds.Kinds not found: serving only the essential types with no per-kind logic");
         EssentialTypes.registerMissing(registry);
-        Storage storage = new Storage(store, EncryptionConfig.load(config.encryptionConfig()));
+        cache = new WatchCache(store, "/registry/");
+        cache.start();
+        Storage storage = new Storage(store, EncryptionConfig.load(config.encryptionConfig()), cache);
         saTokens = new ServiceAccountTokens(pki.serviceAccountKey());
         ResourceType secrets = registry.byResource("", "v1", "secrets").orElseThrow().type();
         Authenticator authn = new Authenticator(Authenticator.readTokenFile(config.tokenFile()), saTokens,
@@ -150,6 +154,7 @@ public final class ApiServer implements Component {
         closed = true;
         if (handler != null) handler.setReady(false);
         if (frontend != null) frontend.close();
+        if (cache != null) cache.close();
         if (store != null) {
             try {
                 store.close();

@@ -67,6 +67,14 @@ public final class ImageService {
 
     record RefsFile(Map<String, Digest> refs) {}
 
+    record CompressedFile(Map<Digest, Descriptor> layers) {}
+
+    /**
+     * What a registry push needs, all present in the content store: the config blob, one compressed blob per layer
+     * and the manifest bytes naming them (Docker v2 schema 2 when every layer is gzip, else OCI).
+     */
+    public record PushBundle(Descriptor config, List<Descriptor> layers, byte[] manifest, Digest manifestDigest, String mediaType) {}
+
     private final Path root;
     private final Clock clock;
     private final ContentStore content;
@@ -78,6 +86,12 @@ public final class ImageService {
     private final Map<Digest, Meta> metas = new HashMap<>();
     private final Map<Digest, ImageConfig> configs = new HashMap<>();
     private final TreeMap<String, Digest> refs = new TreeMap<>();
+    /** Built Image views, dropped on every metadata change (docker ps / images resolve names often). */
+    private final Map<Digest, Image> views = new HashMap<>();
+    private final Map<String, Reference> parsedRefs = new HashMap<>();
+    /** diff ID → the compressed blob that carries it (pulled, or made for a push). */
+    private final Map<Digest, Descriptor> compressed = new HashMap<>();
+    private final Path compressedFile;
 
     public ImageService(Path root) {
         this(root, Clock.systemUTC());
@@ -90,6 +104,7 @@ public final class ImageService {
         this.snapshotter = new Snapshotter(this.root.resolve("snapshots"));
         this.metaDir = this.root.resolve("images/meta");
         this.refsFile = this.root.resolve("images/refs.json");
+        this.compressedFile = this.root.resolve("images/compressed.json");
         this.tmp = this.root.resolve("tmp");
         try {
             Files.createDirectories(metaDir);
@@ -109,6 +124,10 @@ public final class ImageService {
     }
 
     private void load() throws IOException {
+        if (Files.exists(compressedFile)) {
+            CompressedFile cf = Json.MAPPER.readValue(Files.readAllBytes(compressedFile), CompressedFile.class);
+            if (cf.layers() != null) compressed.putAll(cf.layers());
+        }
         try (Stream<Path> s = Files.list(metaDir)) {
             for (Path p : s.filter(p -> p.toString().endsWith(".json")).toList()) {
                 Meta m = Json.MAPPER.readValue(Files.readAllBytes(p), Meta.class);
@@ -218,12 +237,20 @@ public final class ImageService {
     private List<Reference> referencesTo(Digest id) {
         List<Reference> out = new ArrayList<>();
         refs.forEach((k, v) -> {
-            if (v.equals(id)) out.add(Reference.parse(k));
+            if (v.equals(id)) out.add(parsedRefs.computeIfAbsent(k, Reference::parse));
         });
         return out;
     }
 
     private Image toImage(Meta m) {
+        Image cached = views.get(m.id());
+        if (cached != null) return cached;
+        Image img = buildImage(m);
+        views.put(m.id(), img);
+        return img;
+    }
+
+    private Image buildImage(Meta m) {
         ImageConfig c = config(m.id());
         List<String> tags = new ArrayList<>();
         List<String> digests = new ArrayList<>();
@@ -387,6 +414,7 @@ public final class ImageService {
     }
 
     private void persistRefs() {
+        views.clear();
         try {
             AtomicFiles.writeJson(refsFile, new RefsFile(new LinkedHashMap<>(refs)));
         } catch (IOException e) {
@@ -395,6 +423,7 @@ public final class ImageService {
     }
 
     private void writeMeta(Meta m) {
+        views.clear();
         try {
             AtomicFiles.writeJson(metaDir.resolve(m.id().hex() + ".json"), m);
         } catch (IOException e) {
@@ -536,6 +565,7 @@ public final class ImageService {
         ImageConfig c = config(m.id());
         metas.remove(m.id());
         configs.remove(m.id());
+        views.clear();
         try {
             Files.deleteIfExists(metaDir.resolve(m.id().hex() + ".json"));
         } catch (IOException e) {
@@ -558,7 +588,17 @@ public final class ImageService {
             if (snapshotter.removeLayer(ch)) out.add(DeleteItem.deleted(ch.toString()));
         }
         if (!usedBlobs.contains(m.id())) content.delete(m.id());
-        for (Digest d : c.diffIds()) if (!usedBlobs.contains(d)) content.delete(d);
+        boolean compressedChanged = false;
+        for (Digest d : c.diffIds()) {
+            if (usedBlobs.contains(d)) continue;
+            content.delete(d);
+            Descriptor z = compressed.remove(d);
+            if (z != null) {
+                compressedChanged = true;
+                if (!usedBlobs.contains(z.digest())) content.delete(z.digest());
+            }
+        }
+        if (compressedChanged) persistCompressed();
         for (Digest d : m.blobs()) if (!usedBlobs.contains(d)) content.delete(d);
         return out;
     }
@@ -740,6 +780,81 @@ public final class ImageService {
         Digest id = register(c.toBytes(), baseImage, List.of());
         if (opts.reference() != null && !opts.reference().isEmpty()) tagImage(id, opts.reference());
         return id;
+    }
+
+    // ================================================================ registry support
+
+    /**
+     * Remembers that {@code blob} (a compressed layer already in the content store, e.g. just pulled) carries the
+     * layer {@code diffId}, so a later push reuses it instead of recompressing.
+     */
+    public void linkCompressed(Digest diffId, Descriptor blob) {
+        synchronized (lock) {
+            compressed.put(diffId, blob);
+            persistCompressed();
+        }
+    }
+
+    private void persistCompressed() {
+        try {
+            AtomicFiles.writeJson(compressedFile, new CompressedFile(new LinkedHashMap<>(compressed)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The compressed blob of a layer: the remembered one, or a gzip made now from the uncompressed blob. */
+    public Descriptor compressedLayer(Digest diffId) {
+        synchronized (lock) {
+            Descriptor d = compressed.get(diffId);
+            if (d != null && content.exists(d.digest())) return d;
+        }
+        if (!content.exists(diffId)) throw WharfException.notFound("layer %s is not in the content store", diffId);
+        Digest gz;
+        long size;
+        try (ContentStore.Writer w = content.writer(); InputStream in = content.open(diffId)) {
+            java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(new Archive.NonClosing(w), 1 << 16);
+            in.transferTo(z);
+            z.finish();
+            z.close();
+            size = w.count();
+            gz = w.commit(null, -1);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Descriptor d = Descriptor.of(io.wharf.oci.MediaTypes.DOCKER_LAYER_GZIP, gz, size);
+        linkCompressed(diffId, d);
+        return d;
+    }
+
+    /** Prepares an image for {@code docker push}; the manifest is stored in the content store and owned by the image. */
+    public PushBundle pushBundle(Digest imageId) {
+        Image img = get(imageId);
+        byte[] cfg = content.read(img.id());
+        List<Descriptor> layers = new ArrayList<>();
+        boolean allGzip = true;
+        for (Digest d : img.diffIds()) {
+            Descriptor l = compressedLayer(d);
+            layers.add(l);
+            allGzip &= io.wharf.oci.MediaTypes.layerCompression(l.mediaType()) == io.wharf.oci.MediaTypes.Compression.GZIP;
+        }
+        io.wharf.oci.Manifest m;
+        if (allGzip) {
+            layers = layers.stream().map(l -> Descriptor.of(io.wharf.oci.MediaTypes.DOCKER_LAYER_GZIP, l.digest(), l.size())).toList();
+            m = io.wharf.oci.Manifest.docker(Descriptor.of(io.wharf.oci.MediaTypes.DOCKER_CONFIG, img.id(), cfg.length), layers);
+        } else {
+            layers = layers.stream().map(l -> Descriptor.of(switch (io.wharf.oci.MediaTypes.layerCompression(l.mediaType())) {
+                case GZIP -> io.wharf.oci.MediaTypes.OCI_LAYER_GZIP;
+                case ZSTD -> io.wharf.oci.MediaTypes.OCI_LAYER_ZSTD;
+                case NONE -> io.wharf.oci.MediaTypes.OCI_LAYER_TAR;
+            }, l.digest(), l.size())).toList();
+            m = io.wharf.oci.Manifest.oci(Descriptor.of(io.wharf.oci.MediaTypes.OCI_CONFIG, img.id(), cfg.length), layers);
+        }
+        byte[] mb = m.toBytes();
+        Digest md = content.write(mb);
+        // compressed layers belong to their diff ID (see linkCompressed); the manifest to the image
+        register(cfg, img.parent(), List.of(md));
+        return new PushBundle(m.config(), layers, mb, md, m.mediaType());
     }
 
     // ================================================================ save / load

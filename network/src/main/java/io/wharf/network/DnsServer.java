@@ -22,7 +22,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * the network's gateway address, port 53, UDP and TCP, in the host's namespace, so one server per network serves
  * every container on it without entering their namespaces. It answers A queries for the names registered on the
  * network (container name, short ID, aliases; also {@code name.<network>}), answers other types for those names
- * with an empty NOERROR (so resolvers do not fall back to upstream for AAAA), and relays everything else verbatim
+ * with an empty NOERROR (so resolvers do not fall back to upstream for AAAA), PTR for their addresses
+ * ({@code name.<network>}), and relays everything else verbatim
  * to the host's resolvers (RFC 1035 §4.2: TCP messages carry a two-byte length prefix).
  */
 final class DnsServer implements AutoCloseable {
@@ -194,6 +195,20 @@ final class DnsServer implements AutoCloseable {
         int qtype = b.getShort(pos) & 0xffff;
         int qclass = b.getShort(pos + 2) & 0xffff;
         int qend = pos + 4;
+        if (qtype == 12 && qclass == 1) {
+            String target = reverse(name.toString());
+            if (target != null) {
+                ByteBuffer r = ByteBuffer.allocate(qend + 12 + target.length() + 2);
+                r.putShort(b.getShort(0));
+                r.putShort((short) (0x8000 | 0x0400 | (flags & 0x0100) | 0x0080));
+                r.putShort((short) 1).putShort((short) 1).putShort((short) 0).putShort((short) 0);
+                r.put(q, 12, qend - 12);
+                byte[] rdata = encodeName(target);
+                r.putShort((short) 0xc00c).putShort((short) 12).putShort((short) 1).putInt(TTL).putShort((short) rdata.length);
+                r.put(rdata);
+                return Arrays.copyOf(r.array(), r.position());
+            }
+        }
         List<String> ips = lookup(name.toString());
         if (ips.isEmpty() && asker != null) ips = peers.lookup(name.toString(), asker);
         if (ips.isEmpty() || qclass != 1) return forward(q, tcpTransport);
@@ -212,6 +227,31 @@ final class DnsServer implements AutoCloseable {
             }
         }
         return Arrays.copyOf(r.array(), r.position());
+    }
+
+    /** For {@code d.c.b.a.in-addr.arpa} of a registered address: {@code <name>.<network>}, as docker answers. */
+    String reverse(String qname) {
+        String n = qname.toLowerCase(Locale.ROOT);
+        if (n.endsWith(".")) n = n.substring(0, n.length() - 1);
+        if (!n.endsWith(".in-addr.arpa")) return null;
+        String[] o = n.substring(0, n.length() - ".in-addr.arpa".length()).split("\\.");
+        if (o.length != 4) return null;
+        String ip = o[3] + "." + o[2] + "." + o[1] + "." + o[0];
+        for (Entry e : entries.values()) {
+            if (e.ip().equals(ip) && !e.names().isEmpty()) return e.names().getFirst() + "." + networkName;
+        }
+        return null;
+    }
+
+    private static byte[] encodeName(String name) {
+        var out = new java.io.ByteArrayOutputStream();
+        for (String label : name.split("\\.")) {
+            byte[] l = label.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            out.write(Math.min(l.length, 63));
+            out.write(l, 0, Math.min(l.length, 63));
+        }
+        out.write(0);
+        return out.toByteArray();
     }
 
     /** Relays a query to the host's resolvers; SERVFAIL if none answers. */

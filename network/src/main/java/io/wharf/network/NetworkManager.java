@@ -33,7 +33,8 @@ import java.util.stream.Stream;
 /**
  * Docker-style container networking for the engine: networks (default {@code bridge} on Linux bridge
  * {@code wharf0}, {@code host}, {@code none}, user-defined bridges), network namespaces ("sandboxes"), CNI
- * attach/detach (bridge + host-local + portmap + firewall), published ports, and an embedded DNS server per
+ * attach/detach (bridge + host-local, portmap when ports are published; FORWARD/masquerade as per-network
+ * iptables rules rather than the firewall plugin, see README.md), published ports, and an embedded DNS server per
  * user-defined network.
  *
  * <h2>What the engine calls, in order</h2>
@@ -236,9 +237,16 @@ public final class NetworkManager implements Component {
             Cidr subnet;
             if (request.subnet() != null) {
                 subnet = Cidr.parse(request.subnet());
+                Set<String> ours = new HashSet<>();
                 for (Network other : networks.values()) {
                     if (other.cidr() != null && other.cidr().overlaps(subnet))
                         throw WharfException.conflict("invalid pool request: Pool overlaps with other one on this address space");
+                    if (other.bridge() != null) ours.add(other.bridge());
+                }
+                // a bridge on a range the host already routes elsewhere would hijack that traffic
+                for (Cidr used : Host.usedRanges(ours)) {
+                    if (used.overlaps(subnet))
+                        throw WharfException.conflict("invalid pool request: Pool overlaps with other one on this address space (host route %s)", used);
                 }
             } else {
                 subnet = pickSubnet(userCandidates(), null);
@@ -630,7 +638,8 @@ public final class NetworkManager implements Component {
         } else if (dns != null && !dns.isEmpty()) {
             servers.addAll(dns);
         } else {
-            for (String s : host.nameservers()) if (!isLoopback(s)) servers.add(s);
+            // loopback servers are unreachable from the container's namespace; IPv6 ones too (our networks are IPv4)
+            for (String s : host.nameservers()) if (!isLoopback(s) && !s.contains(":")) servers.add(s);
             if (servers.isEmpty()) servers.addAll(List.of("8.8.8.8", "8.8.4.4"));
         }
         List<String> search = dnsSearch == null || dnsSearch.isEmpty() ? host.search() : dnsSearch;

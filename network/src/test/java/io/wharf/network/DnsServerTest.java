@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The embedded DNS on loopback: local answers, NODATA for other types, forwarding, SERVFAIL. */
 class DnsServerTest {
@@ -54,6 +55,9 @@ class DnsServerTest {
                 assertEquals(1, answers(r));
                 assertEquals("10.231.77.2", lastA(r));
                 assertEquals("10.231.77.3", lastA(udp(dns.port(), DnsTcp.query("db.mynet", 1))));
+                byte[] ptr = udp(dns.port(), DnsTcp.query("3.77.231.10.in-addr.arpa", 12));
+                assertEquals(1, answers(ptr));
+                assertTrue(new String(ptr, java.nio.charset.StandardCharsets.US_ASCII).contains("\u0002db\u0005mynet\u0000"));
                 byte[] aaaa = udp(dns.port(), DnsTcp.query("web", 28));
                 assertEquals(0, answers(aaaa));
                 assertEquals(0, rcode(aaaa));

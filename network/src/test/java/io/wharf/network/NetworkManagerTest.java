@@ -11,9 +11,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 import java.io.IOException;
 import java.net.HttpURLConnection;
-import java.net.Inet4Address;
-import java.net.InetAddress;
-import java.net.NetworkInterface;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -56,6 +53,7 @@ class NetworkManagerTest {
     static final String c2 = randomId();
     static final String c3 = randomId();
     static final List<Process> processes = new ArrayList<>();
+    static final List<String> extra = Collections.synchronizedList(new ArrayList<>());
     static int hostPort;
 
     static String randomId() {
@@ -105,6 +103,9 @@ class NetworkManagerTest {
         assertEquals(ErrorKind.CONFLICT, assertThrows(WharfException.class,
                 () -> mgr.create(new NetworkCreateRequest("wnt-net2", null, "10.231.77.128/25", null, false, null, null))).kind());
         assertTrue(sh("ip", "route", "show", "type", "unreachable").contains(USER_SUBNET));
+        // the host's own range (loopback here, always present) is refused
+        assertEquals(ErrorKind.CONFLICT, assertThrows(WharfException.class,
+                () -> mgr.create(new NetworkCreateRequest("wnt-net3", null, "127.0.0.0/8", null, false, null, null))).kind());
         assertTrue(sh("iptables-save", "-t", "filter").contains("-A WHARF-INPUT -d 10.231.77.1/32 -i " + USER_BRIDGE + " -p udp"));
 
         long t0 = System.nanoTime();
@@ -132,6 +133,8 @@ class NetworkManagerTest {
         assertTrue(sh("nsenter", "--net=" + p1, "ip", "-o", "addr", "show", "eth0").contains(e1.ipv4Cidr()));
         assertTrue(sh("nsenter", "--net=" + p1, "ip", "route").contains("default via 10.231.77.1"));
         mgr.check(c1, "wnt-net");
+        assertTrue(sh("iptables-save", "-t", "nat").contains("-A WHARF-POSTROUTING -s " + USER_SUBNET + " ! -o " + USER_BRIDGE + " -j MASQUERADE"),
+                "outbound masquerade");
 
         // ping between the two namespaces by IP
         assertEquals(0, run("nsenter", "--net=" + p2, "/bin/busybox", "ping", "-c", "1", "-W", "3", e1.ipAddress()).exit(),
@@ -158,6 +161,11 @@ class NetworkManagerTest {
         assertEquals("hello from c1\n", out);
         // TCP DNS too (large answers and resolvers with use-vc)
         DnsTcp.assertResolves("10.231.77.1", "web", ip1);
+        mgr.rename(c1, "/web2");
+        DnsTcp.assertResolves("10.231.77.1", "web2", ip1);
+        DnsTcp.assertResolves("10.231.77.1", "www", ip1);
+        assertEquals("web2", mgr.endpointsOf(c1).getFirst().containerName());
+        mgr.rename(c1, "web");
     }
 
     @Test
@@ -165,12 +173,13 @@ class NetworkManagerTest {
     void portMappingFromLoopbackAndHostAddress() throws Exception {
         assertEquals("hello from c1\n", httpGet("127.0.0.1", hostPort));
         String hostIp = hostAddress();
+        System.out.println("host address " + hostIp);
         if (hostIp != null) assertEquals("hello from c1\n", httpGet(hostIp, hostPort));
     }
 
     @Test
     @Order(5)
-    void portConflictAndExplicitPorts() throws IOException {
+    void portConflictAndExplicitPorts() throws Exception {
         Path p3 = mgr.createSandbox(c3);
         WharfException e = assertThrows(WharfException.class, () -> mgr.attach(new AttachRequest(c3, "other", "bridge", p3,
                 List.of(), List.of(new PortBinding(Protocol.TCP, 80, "", hostPort)), null)));
@@ -178,7 +187,19 @@ class NetworkManagerTest {
         assertTrue(e.getMessage().contains("Bind for 0.0.0.0:" + hostPort + " failed: port is already allocated"), e.getMessage());
         // the failed attach left nothing behind: the same container attaches fine without the port
         Endpoint e3 = mgr.attach(new AttachRequest(c3, "other", "bridge", p3, List.of("ignored"),
-                List.of(new PortBinding(Protocol.UDP, 53, "127.0.0.1", 0)), null));
+                List.of(new PortBinding(Protocol.UDP, 53, "127.0.0.1", 0), new PortBinding(Protocol.TCP, 80, "127.0.0.1", 0)), null));
+        // -p 127.0.0.1::80 answers on loopback only
+        int local = e3.ports().get(1).hostPort();
+        startHttpd(p3);
+        assertEquals("hello from c1\n", waitFor(() -> {
+            try {
+                return new Exec.Result(0, httpGet("127.0.0.1", local), "");
+            } catch (IOException ex) {
+                return new Exec.Result(1, "", ex.toString());
+            }
+        }));
+        String hostIp = hostAddress();
+        if (hostIp != null) assertThrows(IOException.class, () -> httpGet(hostIp, local));
         assertTrue(Cidr.parse(DEFAULT_SUBNET).contains(e3.ipAddress()));
         assertEquals(List.of(), e3.dnsNames(), "no names on the default bridge");
         assertEquals(Protocol.UDP, e3.ports().getFirst().protocol());
@@ -220,6 +241,39 @@ class NetworkManagerTest {
 
     @Test
     @Order(7)
+    void internalNetworkAndConcurrentAttaches() throws Exception {
+        Network n = mgr.create(new NetworkCreateRequest("wnt-int", null, USER_SUBNET2, null, true, null,
+                Map.of(NetworkCreateRequest.BRIDGE_NAME_OPTION, USER_BRIDGE2)));
+        List<String> ids = List.of(randomId(), randomId(), randomId());
+        extra.addAll(ids);
+        List<Thread> threads = new ArrayList<>();
+        List<Endpoint> eps = Collections.synchronizedList(new ArrayList<>());
+        List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
+        for (String id : ids) {
+            threads.add(Thread.ofVirtual().start(() -> {
+                try {
+                    eps.add(mgr.attach(AttachRequest.of(id, null, "wnt-int", mgr.createSandbox(id), List.of())));
+                } catch (Throwable t) {
+                    errors.add(t);
+                }
+            }));
+        }
+        for (Thread t : threads) t.join();
+        assertEquals(List.of(), errors);
+        assertEquals(3, eps.stream().map(Endpoint::ipAddress).distinct().count(), "distinct addresses");
+        Path p = mgr.sandboxPath(ids.getFirst());
+        assertFalse(sh("nsenter", "--net=" + p, "ip", "route").contains("default"), "no default route on an internal network");
+        assertFalse(sh("iptables-save", "-t", "nat").contains(USER_SUBNET2), "no masquerade for an internal network");
+        assertEquals(0, run("nsenter", "--net=" + p, "/bin/busybox", "ping", "-c", "1", "-W", "3", eps.get(1).ipAddress()).exit());
+        for (String id : ids) {
+            mgr.detachAll(id);
+            mgr.removeSandbox(id);
+        }
+        mgr.remove(n.id());
+    }
+
+    @Test
+    @Order(8)
     void removeWithActiveEndpointsConflicts() {
         WharfException e = assertThrows(WharfException.class, () -> mgr.remove("wnt-net"));
         assertEquals(ErrorKind.CONFLICT, e.kind());
@@ -227,7 +281,7 @@ class NetworkManagerTest {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void detachWorksAfterRestart() throws Exception {
         mgr.close();
         // a half-done previous life: c3's namespace vanished behind our back (reboot, crash), and a stray file
@@ -269,7 +323,7 @@ class NetworkManagerTest {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void nothingLeft() throws IOException {
         assertFalse(Host.linkExists(USER_BRIDGE));
         assertFalse(sh("ip", "route").contains("10.231.77."));
@@ -290,7 +344,9 @@ class NetworkManagerTest {
         if (root == null) return;
         stopProcesses();
         if (mgr != null) {
-            for (String c : List.of(c1, c2, c3)) {
+            List<String> all = new ArrayList<>(List.of(c1, c2, c3));
+            all.addAll(extra);
+            for (String c : all) {
                 try {
                     mgr.detachAll(c);
                 } catch (RuntimeException ignored) {
@@ -312,6 +368,7 @@ class NetworkManagerTest {
         }
         // Last resort for a half-done run: the test's own bridges, routes, rules and namespace mounts.
         for (String c : List.of(c1, c2, c3)) run("umount", "-l", netnsDir.resolve(c).toString());
+        for (String c : List.copyOf(extra)) run("umount", "-l", netnsDir.resolve(c).toString());
         run("rm", "-rf", netnsDir.toString());
         for (String b : List.of(USER_BRIDGE, USER_BRIDGE2, DEFAULT_BRIDGE)) run("ip", "link", "del", b);
         for (String s : List.of(USER_SUBNET, USER_SUBNET2, DEFAULT_SUBNET)) run("ip", "route", "del", "unreachable", s, "metric", "4000");
@@ -374,13 +431,10 @@ class NetworkManagerTest {
         }
     }
 
-    /** The host's own address on an interface that is not ours (eth0 here), or null. */
-    static String hostAddress() throws IOException {
-        for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
-            if (!ni.isUp() || ni.isLoopback() || ni.getName().startsWith("wnt") || ni.getName().startsWith("veth")
-                    || ni.getName().startsWith("wharf") || ni.getName().startsWith("docker") || ni.getName().startsWith("wbr")) continue;
-            for (InetAddress a : Collections.list(ni.getInetAddresses())) if (a instanceof Inet4Address) return a.getHostAddress();
-        }
+    /** The host's own source address towards the default route (a route lookup only; nothing is sent), or null. */
+    static String hostAddress() {
+        String[] t = sh("ip", "-4", "-o", "route", "get", "1.1.1.1").trim().split("\\s+");
+        for (int i = 0; i + 1 < t.length; i++) if (t[i].equals("src")) return t[i + 1];
         return null;
     }
 

@@ -77,7 +77,7 @@ class ValuesTest {
     @Test
     void resolvConfAndHosts(@TempDir Path dir) throws Exception {
         Path resolv = dir.resolve("resolv.conf");
-        Files.writeString(resolv, "# generated\nnameserver 127.0.0.53\nnameserver 10.9.9.9\nsearch example.com corp\noptions edns0\n");
+        Files.writeString(resolv, "# generated\nnameserver 127.0.0.53\nnameserver fd00::1\nnameserver 10.9.9.9\nsearch example.com corp\noptions edns0\n");
         NetworkManager m = new NetworkManager(new NetworkConfig(dir.resolve("root"), dir.resolve("netns"), null, null, null, null,
                 resolv, null, true, false));
         assertEquals("nameserver 10.9.9.9\nsearch example.com corp\noptions edns0\n", m.resolvConf(List.of(), List.of(), List.of(), List.of()));

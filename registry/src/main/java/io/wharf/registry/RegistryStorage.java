@@ -645,18 +645,30 @@ public final class RegistryStorage {
     public List<String> catalog() {
         List<String> out = new ArrayList<>();
         try {
-            driver.walk("repositories", fi -> {
-                if (fi.directory() && fi.path().endsWith("/_manifests")) {
-                    out.add(fi.path().substring("repositories/".length(), fi.path().length() - "/_manifests".length()));
-                }
-            });
-        } catch (PathNotFoundException e) {
-            return List.of();
+            collectRepositories("repositories", out);
         } catch (IOException e) {
             throw io(e);
         }
         out.sort(null);
         return out;
+    }
+
+    /** Descends only through name components (never into {@code _layers} etc., which hold most of the files). */
+    private void collectRepositories(String dir, List<String> out) throws IOException {
+        List<String> children;
+        try {
+            children = driver.list(dir);
+        } catch (PathNotFoundException e) {
+            return;
+        }
+        for (String child : children) {
+            String leaf = child.substring(child.lastIndexOf('/') + 1);
+            if (leaf.equals("_manifests")) {
+                out.add(dir.substring("repositories/".length()));
+            } else if (!leaf.startsWith("_")) {
+                collectRepositories(child, out);
+            }
+        }
     }
 
     /** The referrers index (distribution-spec "Listing Referrers"), optionally filtered by artifactType. */

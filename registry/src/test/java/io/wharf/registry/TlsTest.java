@@ -14,6 +14,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+@SuppressWarnings("deprecation") // Netty's SelfSignedCertificate: fine for a test certificate
 class TlsTest extends RegistryTestBase {
     static SelfSignedCertificate cert;
 

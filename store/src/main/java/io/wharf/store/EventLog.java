@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -31,10 +33,23 @@ final class EventLog {
     private volatile long bookmarkSeq;
     private volatile WharfException closed;
     private int size; // writer only
+    private final LongSupplier progressTarget;
+    private final Runnable nudge;
 
+    /** A log whose head is the owner's current revision: a progress request is answered at the head. */
     EventLog(long head, long floor) {
+        this(head, floor, null, () -> {});
+    }
+
+    /**
+     * A log that may lag its source (a cache): a progress request is answered only once the head reaches
+     * {@code progressTarget} as read at the request, and {@code nudge} asks the source to move the head.
+     */
+    EventLog(long head, long floor, LongSupplier progressTarget, Runnable nudge) {
         this.head = head;
         this.floor = floor;
+        this.progressTarget = progressTarget != null ? progressTarget : () -> this.head;
+        this.nudge = nudge;
     }
 
     long head() {
@@ -158,6 +173,7 @@ final class EventLog {
         private long scanned;
         private long seenBookmarkSeq;
         private volatile boolean progressRequested;
+        private volatile long progressAt;
         private volatile boolean userClosed;
 
         CursorWatch(String prefix, long from, boolean bookmarks) {
@@ -202,8 +218,11 @@ final class EventLog {
                 if (end != null) {
                     throw end;
                 }
-                if (progressRequested || (bookmarks && bookmarkSeq != seenBookmarkSeq)) {
-                    progressRequested = false;
+                boolean progressDue = progressRequested && scanned >= progressAt;
+                if (progressDue || (bookmarks && bookmarkSeq != seenBookmarkSeq)) {
+                    if (progressDue) {
+                        progressRequested = false;
+                    }
                     seenBookmarkSeq = bookmarkSeq;
                     return List.of(new WatchEvent.Progress(scanned));
                 }
@@ -211,9 +230,15 @@ final class EventLog {
                 if (wait <= 0) {
                     return List.of();
                 }
+                if (progressRequested) {
+                    // Waiting for the source to reach the progress target: ask it again now and then.
+                    nudge.run();
+                    wait = Math.min(wait, TimeUnit.MILLISECONDS.toNanos(200));
+                }
                 lock.lock();
                 try {
-                    while (head <= scanned && closed == null && !userClosed && !progressRequested
+                    while (head <= scanned && closed == null && !userClosed
+                            && !(progressRequested && scanned >= progressAt)
                             && !(bookmarks && bookmarkSeq != seenBookmarkSeq) && wait > 0) {
                         wait = changed.awaitNanos(wait);
                     }
@@ -249,7 +274,9 @@ final class EventLog {
 
         @Override
         public void requestProgress() {
+            progressAt = progressTarget.getAsLong();
             progressRequested = true;
+            nudge.run();
             signal();
         }
 

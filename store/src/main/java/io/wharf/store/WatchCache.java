@@ -1,6 +1,5 @@
 package io.wharf.store;
 
-import io.wharf.common.Component;
 import io.wharf.common.ErrorKind;
 import io.wharf.common.WharfException;
 import java.time.Duration;
@@ -35,20 +34,26 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * Prefixes outside the cache's own prefix are passed to the store.
  *
+ * <p>It is itself a {@link Store}, so it can stand in for the store it wraps: reads and watches as above,
+ * writes, {@link #currentRevision()} and compaction passed through. {@link #close()} closes the cache only; whoever
+ * opened the underlying store closes it (after the cache).
+ *
  * <h2>Watches</h2>
  * Watches are cursors over one shared ring of the last {@link Options#ringCapacity()} events: the cache's single
  * applier never waits for a watcher, and a watcher costs no buffer of its own. A watch from a revision older than
- * the ring fails with GONE (Kubernetes 410, "too old resource version"); a watcher so slow that the ring
- * overwrote events it had not read yet also ends with GONE (the client relists; the same outcome as
- * kube-apiserver terminating an unresponsive watcher and the client's re-watch getting 410).
+ * the ring is passed to the store, which replays its history; only a revision below the store's compaction fails
+ * with GONE (Kubernetes 410, "too old resource version"). A watcher so slow that the ring overwrote events it had
+ * not read yet ends with GONE; when its client re-watches from the last revision it saw, it resumes from the
+ * store's history, or relists if that is compacted too (kube-apiserver likewise ends an unresponsive watcher).
  *
  * <h2>Lifecycle</h2>
  * {@link #start()} loads the initial list and returns when the cache is ready; {@link #close()} ends every
- * watch with UNAVAILABLE. If the cache's own watch on the store breaks (etcd restarted, compaction overtook it),
- * the cache relists and ends every current watcher with UNAVAILABLE, which makes clients re-watch (and, as their
- * revision is now older than the ring, relist).
+ * watch with UNAVAILABLE. If the cache's own watch on the store breaks (etcd unreachable for a while), the cache
+ * watches again from the last revision it applied, unnoticed by its watchers; only if that revision was compacted
+ * meanwhile does it relist, ending every current watcher with UNAVAILABLE so that clients re-watch (and relist if
+ * their revision is gone too).
  */
-public final class WatchCache implements Component {
+public final class WatchCache implements Store {
     private static final Logger log = LoggerFactory.getLogger(WatchCache.class);
 
     /**
@@ -100,7 +105,7 @@ public final class WatchCache implements Component {
         return "watch-cache";
     }
 
-    /** Loads the initial state and starts following the store. Returns when the cache is ready. */
+    /** Starts the store's background jobs, loads the initial state and follows the store; returns when ready. */
     @Override
     public synchronized void start() {
         if (applier != null) {
@@ -109,6 +114,7 @@ public final class WatchCache implements Component {
         if (closed) {
             throw new WharfException(ErrorKind.UNAVAILABLE, "watch cache is closed");
         }
+        store.start();
         install(load());
         CountDownLatch started = new CountDownLatch(1);
         applier = Thread.ofVirtual().name("wharf-watch-cache").start(() -> {
@@ -139,7 +145,7 @@ public final class WatchCache implements Component {
         for (KeyValue kv : all.items()) {
             index.put(kv);
         }
-        EventLog events = new EventLog(all.revision(), all.revision());
+        EventLog events = new EventLog(all.revision(), all.revision(), store::currentRevision, this::nudge);
         Watch source = store.watch(prefix, all.revision());
         return new State(index, events, source);
     }
@@ -200,19 +206,35 @@ public final class WatchCache implements Component {
                 if (closed) {
                     return;
                 }
-                log.warn("watch cache for {} lost its store watch ({}); relisting", prefix, e.getMessage());
-                relist(st, e);
+                log.warn("watch cache for {} lost its store watch ({}); resuming", prefix, e.getMessage());
+                resume(st, e);
             }
         }
     }
 
-    private void relist(State old, WharfException why) {
+    /** Re-watches the store from the last applied revision, or relists if that is compacted. */
+    private void resume(State old, WharfException why) {
         old.source().close();
-        old.events().close(new WharfException(ErrorKind.UNAVAILABLE, "watch cache is re-listing after: " + why.getMessage()));
         long backoff = 100;
+        boolean relist = why.kind() == ErrorKind.GONE;
         while (!closed) {
             try {
+                if (!relist) {
+                    try {
+                        state = new State(old.index(), old.events(), store.watch(prefix, revision));
+                        closeIfClosed(state);
+                        return;
+                    } catch (WharfException e) {
+                        if (e.kind() != ErrorKind.GONE) {
+                            throw e;
+                        }
+                        relist = true;
+                    }
+                }
+                log.warn("watch cache for {} relists: revision {} is compacted", prefix, revision);
+                old.events().close(new WharfException(ErrorKind.UNAVAILABLE, "watch cache re-listed after: " + why.getMessage()));
                 install(load());
+                closeIfClosed(state);
                 return;
             } catch (WharfException e) {
                 log.warn("watch cache for {} cannot relist yet: {}", prefix, e.getMessage());
@@ -226,6 +248,22 @@ public final class WatchCache implements Component {
         }
     }
 
+    /** Asks the store watch for a progress event, so the cache learns it is current when nothing changed. */
+    private void nudge() {
+        State st = state;
+        if (st != null && !closed) {
+            st.source().requestProgress();
+        }
+    }
+
+    /** close() may have run while we were opening a new source watch: it must not leak. */
+    private void closeIfClosed(State st) {
+        if (closed) {
+            st.source().close();
+            st.events().close(new WharfException(ErrorKind.UNAVAILABLE, "watch cache is closed"));
+        }
+    }
+
     private State ready() {
         State st = state;
         if (closed) {
@@ -235,6 +273,16 @@ public final class WatchCache implements Component {
             throw new WharfException(ErrorKind.UNAVAILABLE, "watch cache is not started");
         }
         return st;
+    }
+
+    /** The store's compaction rules hold here too, even while the ring still has older events. */
+    private void checkNotCompacted(long rev) {
+        if (rev != 0) {
+            long c = store.compactRevision();
+            if (rev < c) {
+                throw new WharfException(ErrorKind.GONE, "too old resource version: " + rev + " (compacted to " + c + ")");
+            }
+        }
     }
 
     private boolean covers(String p) {
@@ -279,8 +327,14 @@ public final class WatchCache implements Component {
         }
     }
 
-    /** The cached version of a key as of {@link #revision()} (not a consistent read: use {@link Store#get}). */
+    /** A consistent read of one key: passed to the store (which, for SQLite, serves it from memory). */
+    @Override
     public Optional<KeyValue> get(String key) {
+        return store.get(key);
+    }
+
+    /** The cached version of a key as of {@link #revision()} (not a consistent read). */
+    public Optional<KeyValue> getCached(String key) {
         if (!covers(key)) {
             return store.get(key);
         }
@@ -294,12 +348,14 @@ public final class WatchCache implements Component {
      * revision is an exact read (from memory if the ring still covers it, else from the store: GONE if
      * compacted there).
      */
+    @Override
     public ListResult list(String prefix, String startKey, int limit, long revision) {
         Objects.requireNonNull(prefix, "prefix");
         if (!covers(prefix)) {
             return store.list(prefix, startKey, limit, revision);
         }
         State st = ready();
+        checkNotCompacted(revision);
         if (revision == 0) {
             long target = store.currentRevision();
             try {
@@ -369,20 +425,45 @@ public final class WatchCache implements Component {
         return new ListResult(page.items(), rev, page.more());
     }
 
-    /** The number of cached keys under {@code prefix} at {@link #revision()}. */
+    /** The number of keys under {@code prefix}, consistent as {@link #list} with revision 0. */
+    @Override
     public long count(String prefix) {
         if (!covers(prefix)) {
             return store.count(prefix);
         }
-        return ready().index().count(prefix, revision);
+        State st = ready();
+        try {
+            if (waitFor(store.currentRevision(), options.waitTimeout())) {
+                st = ready();
+                long rev = revision;
+                long n = st.index().count(prefix, rev);
+                if (rev >= st.events().floor()) {
+                    return n;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new WharfException(ErrorKind.UNAVAILABLE, "interrupted while waiting for the watch cache", e);
+        }
+        return store.count(prefix);
+    }
+
+    /** A watch from the cache without bookmarks: {@link #watch(String, long, boolean)}. */
+    @Override
+    public Watch watch(String prefix, long fromRevision) {
+        return watch(prefix, fromRevision, false);
     }
 
     /**
-     * Watches {@code prefix} from {@code fromRevision} (exclusive; 0 = from the cache's current revision), same
+     * Watches {@code prefix} from {@code fromRevision} (exclusive; 0 = from the store's current revision), same
      * event contract as {@link Store#watch}. With {@code bookmarks}, the watch also gets
      * {@link WatchEvent.Progress} every {@link Options#bookmarkInterval()} and on {@link #bookmark()}.
      *
-     * @throws io.wharf.common.WharfException GONE if {@code fromRevision} is older than the ring buffer
+     * <p>Served from the ring when it still holds the events after {@code fromRevision}; otherwise (an older
+     * revision, e.g. a client reconnecting after the cache restarted) the watch is passed to the store, which
+     * replays its history (without bookmarks).
+     *
+     * @throws io.wharf.common.WharfException GONE if {@code fromRevision} is below the store's compaction
      */
     public Watch watch(String prefix, long fromRevision, boolean bookmarks) {
         Objects.requireNonNull(prefix, "prefix");
@@ -393,7 +474,19 @@ public final class WatchCache implements Component {
             return store.watch(prefix, fromRevision);
         }
         State st = ready();
-        return st.events().watch(prefix, fromRevision == 0 ? revision : fromRevision, bookmarks);
+        checkNotCompacted(fromRevision);
+        long from = fromRevision == 0 ? store.currentRevision() : fromRevision;
+        if (from < st.events().floor()) {
+            return store.watch(prefix, from);
+        }
+        try {
+            return st.events().watch(prefix, from, bookmarks);
+        } catch (WharfException e) {
+            if (e.kind() == ErrorKind.GONE) {
+                return store.watch(prefix, from); // the ring moved on meanwhile
+            }
+            throw e;
+        }
     }
 
     /** Sends a {@link WatchEvent.Progress} at each watch's position to every watch opened with bookmarks, now. */
@@ -404,6 +497,39 @@ public final class WatchCache implements Component {
         }
     }
 
+    // ---- writes and revisions: the store's ----
+
+    @Override
+    public KeyValue create(String key, byte[] value) {
+        return store.create(key, value);
+    }
+
+    @Override
+    public KeyValue update(String key, byte[] value, long expectedModRevision) {
+        return store.update(key, value, expectedModRevision);
+    }
+
+    @Override
+    public Deleted delete(String key, long expectedModRevision) {
+        return store.delete(key, expectedModRevision);
+    }
+
+    @Override
+    public void compact(long revision) {
+        store.compact(revision);
+    }
+
+    @Override
+    public long currentRevision() {
+        return store.currentRevision();
+    }
+
+    @Override
+    public long compactRevision() {
+        return store.compactRevision();
+    }
+
+    /** Closes the cache (ending its watches with UNAVAILABLE), not the store it wraps. */
     @Override
     public void close() {
         Thread a, t;

@@ -103,22 +103,31 @@ abstract class WatchCacheContractTest {
     }
 
     @Test
-    void resumeWithinTheRingAndGoneBeforeIt() throws Exception {
+    void resumeWithinTheRingAndFromTheStoreBeforeIt() throws Exception {
         WatchCache c = cache(5);
         List<KeyValue> writes = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             writes.add(store.create(p + "k" + i, b("v")));
         }
         assertTrue(c.waitFor(writes.getLast().modRevision(), Duration.ofSeconds(5)));
-        assertKind(ErrorKind.GONE, () -> c.watch(p, writes.get(2).modRevision(), false));
         try (Watch w = c.watch(p, writes.get(7).modRevision(), false)) {
             List<WatchEvent> ev = take(w, 2);
             assertEquals(writes.get(8).modRevision(), ev.get(0).revision());
             assertEquals(writes.get(9).modRevision(), ev.get(1).revision());
         }
-        // An exact list older than the ring goes to the store (still there: not compacted).
+        // Older than the ring: the store replays it.
+        try (Watch w = c.watch(p, writes.get(2).modRevision(), false)) {
+            List<WatchEvent> ev = take(w, 7);
+            assertEquals(writes.get(3).modRevision(), ev.getFirst().revision());
+            assertEquals(writes.get(9).modRevision(), ev.getLast().revision());
+        }
+        // An exact list older than the ring goes to the store too.
         ListResult old = c.list(p, null, 0, writes.get(2).modRevision());
         assertEquals(3, old.items().size());
+        // Compacted in the store: gone for good.
+        store.compact(writes.get(5).modRevision());
+        assertKind(ErrorKind.GONE, () -> c.watch(p, writes.get(2).modRevision(), false));
+        assertKind(ErrorKind.GONE, () -> c.list(p, null, 0, writes.get(2).modRevision()));
     }
 
     @Test

@@ -267,8 +267,10 @@ public final class Pki {
         return pemObject(c);
     }
 
-    public static String pemKey(PrivateKey k) throws IOException {
-        return pemObject(PrivateKeyInfo.getInstance(k.getEncoded()));
+    /** PKCS#8 "PRIVATE KEY" PEM with the curve parameters included (Go's tls.X509KeyPair reads it). */
+    public static String pemKey(PrivateKey k) {
+        String b64 = java.util.Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(k.getEncoded());
+        return "-----BEGIN PRIVATE KEY-----\n" + b64 + "\n-----END PRIVATE KEY-----\n";
     }
 
     private static String pemObject(Object o) throws IOException {

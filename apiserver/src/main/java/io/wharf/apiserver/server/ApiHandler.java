@@ -395,13 +395,13 @@ public final class ApiHandler implements Consumer<HttpExchange> {
             long r = rev != 0 ? rev : storage.store().currentRevision();
             var kv = rev == 0 ? storage.store().get(Storage.prefix(t, req.namespace) + pinned) : java.util.Optional.<KeyValue>empty();
             if (rev != 0) {
-                lr = storage.store().list(Storage.prefix(t, req.namespace) + pinned, null, 0, rev);
+                lr = storage.listRaw(Storage.prefix(t, req.namespace) + pinned, null, 0, rev);
                 for (KeyValue k : lr.items()) if (k.key().equals(Storage.prefix(t, req.namespace) + pinned)) kv = java.util.Optional.of(k);
                 r = lr.revision();
             } else {
                 // the key may live in another namespace when listing across namespaces
                 if (req.namespace == null && t.namespaced()) {
-                    lr = storage.store().list(prefix);
+                    lr = storage.listRaw(prefix, null, 0, 0);
                     r = lr.revision();
                     for (KeyValue k : lr.items()) if (k.key().endsWith("/" + pinned)) { ObjectNode o = storage.decode(t, k); if (ls.matches(o) && fs.matches(o)) items.add(o); }
                     return new Page(items, r, null);
@@ -422,7 +422,7 @@ public final class ApiHandler implements Consumer<HttpExchange> {
             int want = limit <= 0 ? 0 : Math.max(limit - items.size(), 1);
             ListResult lr;
             try {
-                lr = storage.store().list(prefix, next, want == 0 ? 0 : (ls.isEverything() && fs.isEverything() ? want : Math.max(want, 100)), rev);
+                lr = storage.listRaw(prefix, next, want == 0 ? 0 : (ls.isEverything() && fs.isEverything() ? want : Math.max(want, 100)), rev);
             } catch (WharfException e) {
                 if (e.kind() == ErrorKind.GONE && cont != null)
                     throw ApiException.gone("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.");
@@ -538,7 +538,7 @@ public final class ApiHandler implements Consumer<HttpExchange> {
         long from;
         boolean initialEvents = rvParam == null || rvParam.isEmpty() || rvParam.equals("0") || sendInitial;
         if (initialEvents) {
-            ListResult lr = storage.store().list(prefix);
+            ListResult lr = storage.listRaw(prefix, null, 0, 0);
             from = lr.revision();
             for (KeyValue kv : lr.items()) {
                 ObjectNode o = storage.decode(t, kv);
@@ -549,14 +549,15 @@ public final class ApiHandler implements Consumer<HttpExchange> {
         }
         Watch w;
         try {
-            w = storage.store().watch(prefix, from);
+            w = storage.watchRaw(prefix, from, bookmarks);
         } catch (WharfException e) {
             if (e.kind() == ErrorKind.GONE) throw ApiException.gone("too old resource version: " + from + " (" + storage.store().compactRevision() + ")");
             throw e;
         }
         metrics.watchStarted();
+        HttpExchange.Stream out = null;
         try (w) {
-            HttpExchange.Stream out = ex.stream(200, table ? TABLE_V1 : "application/json", Map.of());
+            out = ex.stream(200, table ? TABLE_V1 : "application/json", Map.of());
             var closed = ex.closed();
             boolean[] first = {true};
             Function<ObjectNode, JsonNode> render = o -> {
@@ -598,7 +599,12 @@ public final class ApiHandler implements Consumer<HttpExchange> {
                             prev.with("metadata").put("resourceVersion", Long.toString(d.revision()));
                             if (ls.matches(prev) && fs.matches(prev)) out.write(event("DELETED", render.apply(prev)));
                         }
-                        case WatchEvent.Progress pr -> { }
+                        case WatchEvent.Progress pr -> {
+                            if (bookmarks && System.nanoTime() - lastBookmark > Duration.ofSeconds(5).toNanos()) {
+                                lastBookmark = System.nanoTime();
+                                out.write(event("BOOKMARK", bookmark(t, pr.revision(), false)));
+                            }
+                        }
                     }
                     lastRev = e.revision();
                 }
@@ -607,8 +613,13 @@ public final class ApiHandler implements Consumer<HttpExchange> {
                     out.write(event("BOOKMARK", bookmark(t, lastRev, false)));
                 }
             }
-            out.end();
+        } catch (RuntimeException e) {
+            // Headers are sent: report the failure in-band as an ERROR event, as kube-apiserver does.
+            log.warn("watch {} failed: {}", ex.uri(), e.toString(), e);
+            if (out != null) out.write(event("ERROR", ApiException.from(e).status()));
+            else throw e;
         } finally {
+            if (out != null) out.end();
             metrics.watchEnded();
         }
     }

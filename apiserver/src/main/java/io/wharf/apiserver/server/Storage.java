@@ -10,6 +10,8 @@ import io.wharf.store.Deleted;
 import io.wharf.store.KeyValue;
 import io.wharf.store.ListResult;
 import io.wharf.store.Store;
+import io.wharf.store.Watch;
+import io.wharf.store.WatchCache;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -23,10 +25,27 @@ import java.util.Optional;
 public final class Storage implements ObjectReader {
     private final Store store;
     private final SecretCodec secrets;
+    private final WatchCache cache;
 
     public Storage(Store store, SecretCodec secrets) {
+        this(store, secrets, null);
+    }
+
+    /** With a started {@link WatchCache} over "/registry/": lists and watches are then served from memory. */
+    public Storage(Store store, SecretCodec secrets, WatchCache cache) {
         this.store = store;
         this.secrets = secrets == null ? SecretCodec.NONE : secrets;
+        this.cache = cache;
+    }
+
+    /** A page of raw keys (consistent when revision is 0). */
+    public ListResult listRaw(String prefix, String startKey, int limit, long revision) {
+        return cache != null ? cache.list(prefix, startKey, limit, revision) : store.list(prefix, startKey, limit, revision);
+    }
+
+    /** Watches raw keys strictly after {@code fromRevision}; Progress events only with a cache and bookmarks on. */
+    public Watch watchRaw(String prefix, long fromRevision, boolean bookmarks) {
+        return cache != null ? cache.watch(prefix, fromRevision, bookmarks) : store.watch(prefix, fromRevision);
     }
 
     public Store store() { return store; }
@@ -68,7 +87,7 @@ public final class Storage implements ObjectReader {
 
     @Override
     public List<ObjectNode> list(ResourceType t, String namespace) {
-        ListResult r = store.list(prefix(t, namespace));
+        ListResult r = listRaw(prefix(t, namespace), null, 0, 0);
         List<ObjectNode> out = new ArrayList<>(r.items().size());
         for (KeyValue kv : r.items()) out.add(decode(t, kv));
         return out;

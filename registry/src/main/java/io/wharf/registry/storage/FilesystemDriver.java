@@ -54,7 +54,25 @@ public final class FilesystemDriver implements StorageDriver {
 
     @Override
     public void putContent(String path, byte[] content) throws IOException {
-        AtomicFiles.write(resolve(path), content);
+        Path p = resolve(path);
+        mkdirs(p.getParent());
+        AtomicFiles.write(p, content);
+    }
+
+    /**
+     * Creates missing parents and fsyncs each new directory's parent, so a file renamed into a new directory
+     * cannot vanish in a crash together with a directory entry that never reached the disk.
+     */
+    private void mkdirs(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) return;
+        if (!dir.startsWith(root)) throw new IOException("outside the storage root: " + dir);
+        mkdirs(dir.getParent());
+        try {
+            Files.createDirectory(dir);
+        } catch (java.nio.file.FileAlreadyExistsException raced) {
+            return;
+        }
+        AtomicFiles.fsyncDir(dir.getParent());
     }
 
     @Override
@@ -76,7 +94,7 @@ public final class FilesystemDriver implements StorageDriver {
     @Override
     public FileWriter writer(String path, boolean append) throws IOException {
         Path p = resolve(path);
-        Files.createDirectories(p.getParent());
+        mkdirs(p.getParent());
         FileChannel ch = append
                 ? FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE)
                 : FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
@@ -157,7 +175,7 @@ public final class FilesystemDriver implements StorageDriver {
     public void move(String source, String dest) throws IOException {
         Path s = resolve(source), d = resolve(dest);
         if (!Files.exists(s)) throw new PathNotFoundException(source);
-        Files.createDirectories(d.getParent());
+        mkdirs(d.getParent());
         try {
             Files.move(s, d, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException | DirectoryNotEmptyException e) {
