@@ -8,7 +8,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +30,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ApiServerKubectlIT {
-    @TempDir
     Path tmp;
     ApiServer server;
     Path kubeconfig;
@@ -40,6 +38,7 @@ class ApiServerKubectlIT {
 
     @BeforeAll
     void start() throws Exception {
+        tmp = Files.createTempDirectory("wharf-apiserver-it");
         Path tokens = tmp.resolve("tokens.csv");
         Files.writeString(tokens, "viewtoken-0123456789,viewer,uid-viewer,\"\"\n");
         server = new ApiServer(ApiServerConfig.underRoot(tmp.resolve("root")).withTokenFile(tokens));
@@ -72,6 +71,9 @@ class ApiServerKubectlIT {
     @AfterAll
     void stop() {
         if (server != null) server.close();
+        try (var walk = Files.walk(tmp)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) { }
     }
 
     static Path kubectlDir() {

@@ -42,6 +42,13 @@ public final class Container {
     public Map<String, List<Map<String, String>>> ports = new LinkedHashMap<>();
     public String hostsPath, hostnamePath, resolvConfPath, logPath;
 
+    /**
+     * Serialises lifecycle operations (start, stop, remove, pause) on this container, which call the runtime and may
+     * take seconds. Readers (ps, inspect) never take it; short record updates use the object's monitor.
+     */
+    @JsonIgnore
+    public final transient java.util.concurrent.locks.ReentrantLock op = new java.util.concurrent.locks.ReentrantLock();
+
     /** Container state, in inspect's shape. */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public static final class State {

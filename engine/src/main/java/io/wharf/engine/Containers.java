@@ -51,9 +51,9 @@ import java.util.function.Function;
  * Container management: the records (persisted atomically), their lifecycle through the runtime, networking
  * through the network module, rootfs through the image module, waits, restart policies and re-adoption.
  *
- * <p>Locking: one monitor per container ({@code synchronized (c)}) for its record; the name index has its own.
- * Blocking calls to the runtime happen under the container's monitor only for short, ordered operations
- * (start/stop/remove) so that two of them never interleave on one container.
+ * <p>Locking: lifecycle operations (start, remove, pause) hold the container's {@code op} lock so two never
+ * interleave on one container; short record updates and saves use its monitor ({@code synchronized (c)}); readers
+ * (ps, inspect) take neither and read a copy of the state.
  */
 public final class Containers {
     private static final Logger log = LoggerFactory.getLogger(Containers.class);
@@ -469,15 +469,19 @@ public final class Containers {
     /** POST /containers/{id}/start. NOT_MODIFIED when already running. */
     public void start(String ref) {
         Container c = get(ref);
-        synchronized (c) {
+        c.op.lock();
+        try {
             if (c.state.running) throw WharfException.notModified("container already started");
             if (c.state.status.equals("removing")) throw WharfException.conflict("container is marked for removal and cannot be started");
             try {
                 doStart(c);
             } catch (RuntimeException e) {
+                if (e instanceof WharfException w && w.kind() == ErrorKind.NOT_MODIFIED) throw e;
                 failStart(c, e);
                 throw e;
             }
+        } finally {
+            c.op.unlock();
         }
         events.emit("container", "start", c.id, attrs(c));
     }
@@ -919,25 +923,31 @@ public final class Containers {
 
     public void pause(String ref) {
         Container c = get(ref);
-        synchronized (c) {
+        c.op.lock();
+        try {
             if (!c.state.running) throw WharfException.conflict("Container %s is not running", c.id);
             if (c.state.paused) throw WharfException.conflict("Container %s is already paused", c.id);
             runtime.pause(c.id);
             c.state.paused = true;
             c.state.status = "paused";
             save(c);
+        } finally {
+            c.op.unlock();
         }
         events.emit("container", "pause", c.id, attrs(c));
     }
 
     public void unpause(String ref) {
         Container c = get(ref);
-        synchronized (c) {
+        c.op.lock();
+        try {
             if (!c.state.paused) throw WharfException.conflict("Container %s is not paused", c.id);
             runtime.unpause(c.id);
             c.state.paused = false;
             c.state.status = "running";
             save(c);
+        } finally {
+            c.op.unlock();
         }
         events.emit("container", "unpause", c.id, attrs(c));
     }
@@ -974,7 +984,8 @@ public final class Containers {
     }
 
     private void destroy(Container c, boolean removeVolumes) {
-        synchronized (c) {
+        c.op.lock();
+        try {
             if (!byId.containsKey(c.id)) return;
             c.state.status = "removing";
             teardownNetwork(c);
@@ -1002,6 +1013,8 @@ public final class Containers {
             } catch (IOException e) {
                 log.warn("cannot delete {}: {}", dir.resolve(c.id), e.toString());
             }
+        } finally {
+            c.op.unlock();
         }
         if (removeVolumes) {
             for (Container.MountPoint m : c.mounts) {
@@ -1063,13 +1076,17 @@ public final class Containers {
      * before start), the attachment is connected right after the runtime creates it, so no output is lost.
      */
     public CompletableFuture<Attachment> attach(Container c, boolean stdin, OutputSink sink) {
-        synchronized (c) {
+        // under the lifecycle lock: a start in progress either sees this pending attach or has finished
+        c.op.lock();
+        try {
             if (c.state.running) {
                 return CompletableFuture.completedFuture(runtime.attach(c.id, stdin, sink));
             }
             PendingAttach p = new PendingAttach(stdin, sink, new CompletableFuture<>());
             pendingAttach.computeIfAbsent(c.id, k -> new CopyOnWriteArrayList<>()).add(p);
             return p.attached();
+        } finally {
+            c.op.unlock();
         }
     }
 

@@ -92,10 +92,7 @@ final class ContainersApi {
         if (limit != null && limit > 0) all = true;
         List<Object> out = new ArrayList<>();
         for (Container c : cs) {
-            Container.State st;
-            synchronized (c) {
-                st = c.state.copy();
-            }
+            Container.State st = c.state.copy();
             boolean running = st.running || st.restarting;
             if (!all && !running && !f.has("status") && !f.has("exited")) continue;
             if (!matches(c, st, f)) continue;
@@ -245,10 +242,7 @@ final class ContainersApi {
     }
 
     Map<String, Object> inspectBody(Container c, boolean size) {
-        Container.State st;
-        synchronized (c) {
-            st = c.state.copy();
-        }
+        Container.State st = c.state.copy();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("Id", c.id);
         m.put("Created", Wire.time(c.created));
@@ -690,7 +684,7 @@ final class ContainersApi {
      * and tmpfs mounts are seen as the process sees them), else its rootfs snapshot.
      */
     private Path fsRoot(Container c) {
-        synchronized (c) {
+        {
             if (c.state.running && c.state.pid > 0) {
                 Path p = Path.of("/proc/" + c.state.pid + "/root");
                 if (java.nio.file.Files.exists(p)) return p;

@@ -323,7 +323,8 @@ public final class Archive {
                 if (v != null) e.addPaxHeader(PAX_XATTR + x, new String(v, StandardCharsets.UTF_8));
             }
             tar.putArchiveEntry(e);
-            if (e.isFile() && !e.isLink()) {
+            // isFile() is also true for devices in commons-compress: decide by our own type
+            if (type == 0100000 && !e.isLink()) {
                 try (InputStream in = Files.newInputStream(p, NOFOLLOW)) {
                     long copied = in.transferTo(tar);
                     if (copied != e.getSize()) throw new IOException("file changed while archiving: " + p);

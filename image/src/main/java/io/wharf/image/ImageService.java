@@ -108,6 +108,7 @@ public final class ImageService {
         this.tmp = this.root.resolve("tmp");
         try {
             Files.createDirectories(metaDir);
+            lockRoot(this.root.resolve("images/.lock"));
             Files.createDirectories(tmp);
             try (Stream<Path> s = Files.list(tmp)) {
                 for (Path p : s.toList()) {
@@ -118,8 +119,52 @@ public final class ImageService {
                 }
             }
             load();
+            collectOrphanLayers();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Channels of held root locks, kept open for the life of the process. */
+    private static final Map<Path, java.nio.channels.FileChannel> LOCKS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * One process per root: start-up cleans temp dirs and orphan layers, which would break another process's
+     * in-flight pull or load. Several instances in one process are tolerated (tests reopen a root to check
+     * durability), though they should share one.
+     */
+    private static void lockRoot(Path lockFile) throws IOException {
+        Path key = lockFile.toAbsolutePath().normalize();
+        if (LOCKS.containsKey(key)) return;
+        java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(key, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE);
+        java.nio.channels.FileLock l;
+        try {
+            l = ch.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            ch.close();
+            return;
+        }
+        if (l == null) {
+            ch.close();
+            throw WharfException.unavailable("the image store %s is in use by another process", key.getParent().getParent());
+        }
+        if (LOCKS.putIfAbsent(key, ch) != null) ch.close();
+    }
+
+    /**
+     * At start (when no pull can be in flight): drops layers that no image and no container snapshot stands on,
+     * left by pulls, loads or builds that died half-way.
+     */
+    private void collectOrphanLayers() {
+        Set<Digest> used = new HashSet<>();
+        for (Meta m : metas.values()) used.addAll(Snapshotter.chainIds(config(m.id()).diffIds()));
+        boolean again = true;
+        while (again) {
+            again = false;
+            for (Snapshotter.Layer l : snapshotter.layers()) {
+                if (!used.contains(l.chainId()) && snapshotter.removeLayer(l.chainId())) again = true;
+            }
         }
     }
 
@@ -659,10 +704,14 @@ public final class ImageService {
      */
     public Snapshotter.Layer unpackLayer(Digest parentChain, InputStream layer, Digest expectedDiffId) {
         Digest diffId;
-        try (InputStream in = Compression.decompress(layer)) {
-            diffId = content.write(in, expectedDiffId, -1);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        if (expectedDiffId != null && content.exists(expectedDiffId)) {
+            diffId = expectedDiffId; // already verified when it was stored; skip reading the stream
+        } else {
+            try (InputStream in = Compression.decompress(layer)) {
+                diffId = content.write(in, expectedDiffId, -1);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
         Optional<Snapshotter.Layer> have = snapshotter.layer(Snapshotter.chainId(parentChain, diffId));
         if (have.isPresent()) return have.get();
@@ -906,12 +955,15 @@ public final class ImageService {
     // ================================================================ container root filesystems
 
     /**
-     * Creates the writable snapshot of container {@code containerId} on top of image {@code imageId} and returns its
-     * overlay mount (lowerdir = the image's layers top→bottom, upperdir, workdir). ALREADY_EXISTS if prepared.
+     * Creates the writable snapshot of container {@code containerId} on top of image {@code imageId} (null: scratch)
+     * and returns its overlay mount (lowerdir = docker's init dir, then the image's layers top→bottom; upperdir;
+     * workdir). The init dir holds docker's mount targets (/etc/hosts, /etc/hostname, /etc/resolv.conf, /.dockerenv,
+     * /proc, /sys, /dev/pts, /dev/shm, /dev/console, /etc/mtab) when the image lacks them, so they never show in
+     * diffs or commits. ALREADY_EXISTS if prepared.
      */
     public Mount prepare(String containerId, Digest imageId) {
         Digest chain = imageId == null ? null : get(imageId).chainIds().stream().reduce((a, b) -> b).orElse(null);
-        return snapshotter.prepare(containerId, chain);
+        return snapshotter.prepare(containerId, chain, true);
     }
 
     /** The overlay mount of a prepared container. */
@@ -930,18 +982,22 @@ public final class ImageService {
         Snapshotter.unmount(target);
     }
 
-    /** Removes a container's snapshot (unmount it first) and layers no image needs any more. */
+    /**
+     * Removes a container's snapshot (unmount it first), then the layers under it that no image needs any more
+     * (left by a forced image removal). Only that chain is considered, so layers a concurrent pull has unpacked but
+     * not yet registered are never collected.
+     */
     public void remove(String containerId) {
+        if (!snapshotter.exists(containerId)) return;
+        Digest parent = snapshotter.parentOf(containerId);
         snapshotter.remove(containerId);
         synchronized (lock) {
             Set<Digest> used = new HashSet<>();
             for (Meta m : metas.values()) used.addAll(Snapshotter.chainIds(config(m.id()).diffIds()));
-            boolean again = true;
-            while (again) {
-                again = false;
-                for (Snapshotter.Layer l : snapshotter.layers()) {
-                    if (!used.contains(l.chainId()) && snapshotter.removeLayer(l.chainId())) again = true;
-                }
+            for (Digest c = parent; c != null && !used.contains(c); ) {
+                Digest below = snapshotter.layer(c).map(Snapshotter.Layer::parent).orElse(null);
+                if (!snapshotter.removeLayer(c)) break;
+                c = below;
             }
         }
     }
@@ -956,12 +1012,23 @@ public final class ImageService {
         return Snapshotter.usage(snapshotter.upperDir(containerId));
     }
 
+    /** docker image inspect's GraphDriver.Data (overlay2 names): UpperDir is the top layer, LowerDir the rest. */
+    public Map<String, String> imageGraphDriverData(Digest imageId) {
+        List<Digest> chains = get(imageId).chainIds();
+        Map<String, String> m = new LinkedHashMap<>();
+        if (chains.isEmpty()) return m;
+        List<Path> dirs = snapshotter.lowerDirs(chains.getLast());
+        if (dirs.size() > 1) m.put("LowerDir", String.join(":", dirs.subList(1, dirs.size()).stream().map(Path::toString).toList()));
+        m.put("UpperDir", dirs.getFirst().toString());
+        return m;
+    }
+
     /** docker inspect's GraphDriver.Data for a container (overlay2 names). */
     public Map<String, String> graphDriverData(String containerId, Path mergedDir) {
         Path upper = snapshotter.upperDir(containerId);
-        Digest parent = snapshotter.parentOf(containerId);
+        List<Path> lowers = snapshotter.lowers(containerId);
         Map<String, String> m = new LinkedHashMap<>();
-        if (parent != null) m.put("LowerDir", String.join(":", snapshotter.lowerDirs(parent).stream().map(Path::toString).toList()));
+        if (!lowers.isEmpty()) m.put("LowerDir", String.join(":", lowers.stream().map(Path::toString).toList()));
         if (mergedDir != null) m.put("MergedDir", mergedDir.toString());
         m.put("UpperDir", upper.toString());
         m.put("WorkDir", upper.resolveSibling("work").toString());
@@ -974,8 +1041,7 @@ public final class ImageService {
      */
     public List<Change> changes(String containerId) {
         Path upper = snapshotter.upperDir(containerId);
-        Digest parent = snapshotter.parentOf(containerId);
-        List<Path> lowers = parent == null ? List.of() : snapshotter.lowerDirs(parent);
+        List<Path> lowers = snapshotter.lowers(containerId);
         List<Change> out = new ArrayList<>();
         try {
             walkChanges(upper, "", lowers, out);
@@ -1016,17 +1082,18 @@ public final class ImageService {
      * dir over the image layers (so it works whether or not the container runs, without touching its mount).
      */
     public void export(String containerId, OutputStream out) {
-        Path upper = snapshotter.upperDir(containerId);
-        Digest parent = snapshotter.parentOf(containerId);
-        withReadOnlyView(parent, upper, merged -> Archive.tarTree(merged, out, Archive.TarOptions.PLAIN));
+        List<Path> dirs = new ArrayList<>();
+        dirs.add(snapshotter.upperDir(containerId));
+        dirs.addAll(snapshotter.lowers(containerId));
+        withReadOnlyView(dirs, merged -> Archive.tarTree(merged, out, Archive.TarOptions.PLAIN));
     }
 
-    /** Runs {@code body} with a read-only merged view of a layer chain (plus an optional top dir) mounted. */
-    void withReadOnlyView(Digest chain, Path top, java.util.function.Consumer<Path> body) {
+    /** Runs {@code body} with a read-only merged view of {@code dirs} (top first) mounted. */
+    void withReadOnlyView(List<Path> dirs, java.util.function.Consumer<Path> body) {
         Path dir = newTempDir("view-");
         Path merged = dir.resolve("merged");
         try {
-            Snapshotter.mount(snapshotter.readOnlyView(chain, top), merged);
+            Snapshotter.mount(snapshotter.readOnlyView(dirs), merged);
             try {
                 body.accept(merged);
             } finally {

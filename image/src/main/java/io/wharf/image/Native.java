@@ -58,6 +58,7 @@ final class Native {
     private static final MethodHandle MOUNT = fn("mount", FunctionDescriptor.of(I, P, P, P, L, P));
     private static final MethodHandle UMOUNT2 = fn("umount2", FunctionDescriptor.of(I, P, I));
 
+    @SuppressWarnings("restricted")
     private static MethodHandle fn(String name, FunctionDescriptor fd) {
         return LINKER.downcallHandle(LIBC.find(name).orElseThrow(() -> new IllegalStateException("libc lacks " + name)), fd, CCS);
     }
@@ -98,7 +99,7 @@ final class Native {
     }
 
     static void mknod(Path p, int mode, int major, int minor) throws IOException {
-        long dev = ((long) (major & 0xfffff000L) << 32) | ((major & 0xfffL) << 8) | ((minor & 0xffffff00L) << 12) | (minor & 0xffL);
+        long dev = ((major & 0xfffff000L) << 32) | ((major & 0xfffL) << 8) | ((minor & 0xffffff00L) << 12) | (minor & 0xffL);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment cs = a.allocate(CAPTURE);
             int r = (int) MKNOD.invokeExact(cs, str(a, ps(p)), mode, dev);
@@ -158,8 +159,18 @@ final class Native {
     static byte[] lgetxattr(Path p, String name) throws IOException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment cs = a.allocate(CAPTURE);
-            MemorySegment buf = a.allocate(65536);
-            long r = (long) LGETXATTR.invokeExact(cs, str(a, ps(p)), str(a, name), buf, 65536L);
+            MemorySegment path = str(a, ps(p));
+            MemorySegment n = str(a, name);
+            // ask for the size first: most files have no xattrs, and big buffers per file add up in a tree walk
+            long size = (long) LGETXATTR.invokeExact(cs, path, n, MemorySegment.NULL, 0L);
+            if (size < 0) {
+                int e = errno(cs);
+                if (e == ENODATA || e == 95) return null;
+                throw new ErrnoException("lgetxattr " + name, p, e);
+            }
+            if (size == 0) return new byte[0];
+            MemorySegment buf = a.allocate(size);
+            long r = (long) LGETXATTR.invokeExact(cs, path, n, buf, size);
             if (r < 0) {
                 int e = errno(cs);
                 if (e == ENODATA || e == 95) return null;
@@ -176,13 +187,15 @@ final class Native {
     static List<String> llistxattr(Path p) throws IOException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment cs = a.allocate(CAPTURE);
-            MemorySegment buf = a.allocate(65536);
-            long r = (long) LLISTXATTR.invokeExact(cs, str(a, ps(p)), buf, 65536L);
-            if (r < 0) {
-                int e = errno(cs);
-                if (e == 95) return List.of();
-                throw new ErrnoException("llistxattr", p, e);
+            MemorySegment path = str(a, ps(p));
+            long size = (long) LLISTXATTR.invokeExact(cs, path, MemorySegment.NULL, 0L);
+            if (size <= 0) {
+                if (size < 0 && errno(cs) != 95) throw new ErrnoException("llistxattr", p, errno(cs));
+                return List.of();
             }
+            MemorySegment buf = a.allocate(size);
+            long r = (long) LLISTXATTR.invokeExact(cs, path, buf, size);
+            if (r < 0) throw new ErrnoException("llistxattr", p, errno(cs));
             List<String> out = new ArrayList<>();
             byte[] b = buf.asSlice(0, r).toArray(ValueLayout.JAVA_BYTE);
             int start = 0;

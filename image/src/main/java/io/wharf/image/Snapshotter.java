@@ -50,7 +50,29 @@ public final class Snapshotter {
     public record Layer(Digest chainId, Digest diffId, Digest parent, long size, int n) {}
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Active(String key, Digest parent, int n) {}
+    record Active(String key, Digest parent, int n, boolean init) {}
+
+    /**
+     * Docker's init layer (daemon/initlayer): mount targets the engine binds over, created when the image lacks them
+     * so that the runtime never creates them in the writable layer (where they would show in {@code docker diff} and be
+     * committed). Values: "dir", "file", or a symlink target.
+     */
+    static final Map<String, String> DOCKER_INIT = initPaths();
+
+    private static Map<String, String> initPaths() {
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        m.put("dev/pts", "dir");
+        m.put("dev/shm", "dir");
+        m.put("proc", "dir");
+        m.put("sys", "dir");
+        m.put(".dockerenv", "file");
+        m.put("etc/resolv.conf", "file");
+        m.put("etc/hosts", "file");
+        m.put("etc/hostname", "file");
+        m.put("dev/console", "file");
+        m.put("etc/mtab", "/proc/mounts");
+        return java.util.Collections.unmodifiableMap(m);
+    }
 
     private static final Pattern KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
     /** Leave room below the 4096-byte page mount(2) copies its data into. */
@@ -65,6 +87,11 @@ public final class Snapshotter {
     private int next = 1;
 
     public Snapshotter(Path root) {
+        root = root.toAbsolutePath().normalize();
+        // overlay's mount data separates options with ',' and lowerdirs with ':'
+        if (root.toString().contains(",") || root.toString().contains(":")) {
+            throw WharfException.invalid("snapshot root %s must not contain ',' or ':'", root);
+        }
         this.root = root;
         this.layersMeta = root.resolve("meta/layers");
         this.activeMeta = root.resolve("meta/active");
@@ -219,6 +246,15 @@ public final class Snapshotter {
      * returns its mount. ALREADY_EXISTS when the key is taken.
      */
     public Mount prepare(String key, Digest parentChain) {
+        return prepare(key, parentChain, false);
+    }
+
+    /**
+     * Like {@link #prepare(String, Digest)}; with {@code dockerInit} a read-only init directory with docker's mount
+     * targets ({@link #DOCKER_INIT}) sits between the layers and the writable directory, as docker's {@code -init}
+     * layer does. Diffs and commits see only the writable directory.
+     */
+    public Mount prepare(String key, Digest parentChain, boolean dockerInit) {
         checkKey(key);
         synchronized (this) {
             if (active.containsKey(key)) throw WharfException.alreadyExists("snapshot %s already exists", key);
@@ -229,7 +265,22 @@ public final class Snapshotter {
             Path dir = root.resolve(Integer.toString(n));
             Files.createDirectory(dir.resolve("fs"));
             Files.createDirectory(dir.resolve("work"));
-            Active a = new Active(key, parentChain, n);
+            if (dockerInit) {
+                Path init = Files.createDirectory(dir.resolve("init"));
+                List<Path> below = parentChain == null ? List.of() : lowerDirs(parentChain);
+                for (var e : DOCKER_INIT.entrySet()) {
+                    if (existsInLayers(below, e.getKey())) continue;
+                    Path p = init.resolve(e.getKey());
+                    Files.createDirectories(p.getParent());
+                    switch (e.getValue()) {
+                        case "dir" -> Files.createDirectories(p);
+                        case "file" -> Files.createFile(p);
+                        default -> Files.createSymbolicLink(p, Path.of(e.getValue()));
+                    }
+                    if (!e.getValue().startsWith("/")) Native.chmod(p, 0755);
+                }
+            }
+            Active a = new Active(key, parentChain, n, dockerInit);
             synchronized (this) {
                 if (active.containsKey(key)) {
                     removeQuietly(dir);
@@ -241,6 +292,41 @@ public final class Snapshotter {
             return mounts(key);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * containerd's Commit: turns the active snapshot {@code key} into the committed layer {@code diffId} on top of its
+     * parent, without copying (its writable directory already holds overlay-format whiteouts, the layer format). The
+     * caller has unmounted it and computed {@code diffId} (and {@code size}) from a diff of {@link #upperDir}. The
+     * active snapshot is gone afterwards. If the layer exists already, the snapshot is just removed.
+     */
+    public Layer commit(String key, Digest diffId, long size) {
+        Active a;
+        synchronized (this) {
+            a = activeOrThrow(key);
+        }
+        Digest chain = chainId(a.parent(), diffId);
+        synchronized (this) {
+            Layer have = layers.get(chain);
+            if (have != null) {
+                remove(key);
+                return have;
+            }
+            Path dir = root.resolve(Integer.toString(a.n()));
+            removeQuietly(dir.resolve("work"));
+            removeQuietly(dir.resolve("init"));
+            Layer l = new Layer(chain, diffId, a.parent(), size, a.n());
+            try {
+                // the layer record first: a crash in between leaves both records naming n, and load keeps the dir
+                AtomicFiles.writeJson(layersMeta.resolve(chain.hex() + ".json"), l);
+                Files.deleteIfExists(activeMeta.resolve(key + ".json"));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            active.remove(key);
+            layers.put(chain, l);
+            return l;
         }
     }
 
@@ -264,11 +350,35 @@ public final class Snapshotter {
         return root.resolve(Integer.toString(activeOrThrow(key).n())).resolve("fs");
     }
 
+    /** Whether {@code rel} exists in the union of {@code layers} (top first), honouring whiteouts. */
+    static boolean existsInLayers(List<Path> layers, String rel) {
+        for (Path l : layers) {
+            Map<String, Object> a = Archive.unixAttrs(l.resolve(rel));
+            if (a == null) continue;
+            int mode = (Integer) a.get("mode");
+            return !(Archive.isType(mode, 0020000) && (Long) a.get("rdev") == 0);
+        }
+        return false;
+    }
+
+    /**
+     * The read-only directories under an active snapshot's writable one, top first: its init directory (if any),
+     * then the layers of its parent chain. Empty for a snapshot prepared on nothing without init.
+     */
+    public synchronized List<Path> lowers(String key) {
+        Active a = activeOrThrow(key);
+        List<Path> out = new ArrayList<>();
+        if (a.init()) out.add(root.resolve(Integer.toString(a.n())).resolve("init"));
+        if (a.parent() != null) out.addAll(lowerDirs(a.parent()));
+        return out;
+    }
+
     /** The overlay mount of an active snapshot. Uses relative lowerdirs when absolute ones exceed a page. */
     public synchronized Mount mounts(String key) {
         Active a = activeOrThrow(key);
         Path dir = root.resolve(Integer.toString(a.n()));
-        List<Path> lowers = a.parent() == null ? List.of(root.resolve("empty")) : lowerDirs(a.parent());
+        List<Path> lowers = lowers(key);
+        if (lowers.isEmpty()) lowers = List.of(root.resolve("empty"));
         Mount abs = overlay(lowers, dir.resolve("fs"), dir.resolve("work"), null);
         if (abs.data().length() <= MOUNT_DATA_MAX) return abs;
         Mount rel = overlay(lowers, dir.resolve("fs"), dir.resolve("work"), root);
@@ -278,11 +388,9 @@ public final class Snapshotter {
         return rel;
     }
 
-    /** A read-only overlay of a committed chain with {@code extraTop} (e.g. a container's upper dir) above it. */
-    synchronized Mount readOnlyView(Digest chain, Path extraTop) {
-        List<Path> lowers = new ArrayList<>();
-        if (extraTop != null) lowers.add(extraTop);
-        if (chain != null) lowers.addAll(lowerDirs(chain));
+    /** A read-only overlay of {@code dirs} (top first; e.g. a container's upper dir, init dir and layers). */
+    Mount readOnlyView(List<Path> dirs) {
+        List<Path> lowers = new ArrayList<>(dirs);
         // overlay needs two lowers without an upper
         while (lowers.size() < 2) lowers.add(root.resolve("empty"));
         Mount abs = overlay(lowers, null, null, null);

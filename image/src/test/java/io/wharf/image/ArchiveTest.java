@@ -139,6 +139,49 @@ class ArchiveTest {
     }
 
     @Test
+    void xattrsRoundTripButOverlayOnesCannotBeForged() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Files.writeString(src.resolve("f"), "x");
+        Native.lsetxattr(src.resolve("f"), "user.note", "hello".getBytes());
+        Files.createDirectories(src.resolve("d"));
+        Native.lsetxattr(src.resolve("d"), "trusted.overlay.opaque", new byte[] {'y'});
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Archive.tarTree(src, out, Archive.TarOptions.PLAIN);
+        Archive.applyLayer(root, new ByteArrayInputStream(out.toByteArray()), ExtractOptions.LAYER);
+        assertArrayEquals("hello".getBytes(), Native.lgetxattr(root.resolve("f"), "user.note"));
+        assertNull(Native.lgetxattr(root.resolve("d"), "trusted.overlay.opaque"));
+        // a forged PAX xattr is dropped too
+        var e = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("forged/");
+        e.addPaxHeader("SCHILY.xattr.trusted.overlay.opaque", "y");
+        ByteArrayOutputStream f = new ByteArrayOutputStream();
+        try (var t = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(f)) {
+            t.putArchiveEntry(e);
+            t.closeArchiveEntry();
+        }
+        Archive.applyLayer(root, new ByteArrayInputStream(f.toByteArray()), ExtractOptions.LAYER);
+        assertTrue(Files.isDirectory(root.resolve("forged")));
+        assertNull(Native.lgetxattr(root.resolve("forged"), "trusted.overlay.opaque"));
+    }
+
+    @Test
+    void devicesInLayersRoundTrip() throws Exception {
+        extractLayer(new TarBuilder().dir("dev").charDevice("dev/null", 1, 3).charDevice("dev/big", 300, 70000).build());
+        var a = Files.readAttributes(root.resolve("dev/null"), "unix:mode,rdev", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        assertEquals(0020666, a.get("mode"));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Archive.tarTree(root, out, Archive.TarOptions.PLAIN);
+        try (var in = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(new ByteArrayInputStream(out.toByteArray()))) {
+            for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+                if (e.getName().equals("dev/big")) {
+                    assertTrue(e.isCharacterDevice());
+                    assertEquals(300, e.getDevMajor());
+                    assertEquals(70000, e.getDevMinor());
+                }
+            }
+        }
+    }
+
+    @Test
     void resolveInRootClampsDotDot() {
         assertEquals(root.resolve("a"), Archive.resolveInRoot(root, "/../../../a", true));
         assertEquals(root, Archive.resolveInRoot(root, "..", true));

@@ -74,6 +74,14 @@ class ImageServiceTest {
 
         svc.prepare("c1", id);
         Path merged = mountAt("c1", "c1-rootfs");
+        // docker's init layer: mount targets exist, but not in the writable layer
+        assertTrue(Files.isRegularFile(merged.resolve(".dockerenv")));
+        assertTrue(Files.isRegularFile(merged.resolve("etc/hosts")));
+        assertEquals("/proc/mounts", Files.readSymbolicLink(merged.resolve("etc/mtab")).toString());
+        try (var l = Files.list(svc.upperDir("c1"))) {
+            assertEquals(0, l.count());
+        }
+        assertEquals(List.of(), svc.changes("c1"));
         Process p = new ProcessBuilder("chroot", merged.toString(), "/bin/sh", "-c", "echo hi > /tmp/out; cat /etc/hostname")
                 .redirectErrorStream(true).start();
         assertEquals("busybox\n", new String(p.getInputStream().readAllBytes()));
@@ -154,8 +162,8 @@ class ImageServiceTest {
         }
         java.time.Instant t = java.time.Instant.parse("2020-01-01T00:00:00Z");
         CommitOptions o = new CommitOptions(null, List.of(), null, null, null, "COPY x /app", false, t, true);
-        Thread.sleep(1100);
-        Files.setLastModifiedTime(svc.upperDir("r2").resolve("app/x"), java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()));
+        // different mtimes on the two sides; the clamp makes them equal
+        Files.setLastModifiedTime(svc.upperDir("r2").resolve("app/x"), java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5000));
         assertEquals(svc.commit("r1", id, o), svc.commit("r2", id, o));
     }
 
@@ -163,7 +171,7 @@ class ImageServiceTest {
     void manyLayersMountWithRelativePaths() throws Exception {
         Digest parent = null;
         List<Digest> diffs = new ArrayList<>();
-        for (int i = 0; i < 130; i++) {
+        for (int i = 0; i < 100; i++) {
             Snapshotter.Layer l = svc.unpackLayer(parent, new ByteArrayInputStream(new TarBuilder().file("f" + i, "v" + i).build()), null);
             parent = l.chainId();
             diffs.add(l.diffId());
@@ -174,7 +182,7 @@ class ImageServiceTest {
         assertNotNull(m.relativeTo(), "expected relative lowerdirs, data length " + m.data().length());
         Path merged = mountAt("many", "many-rootfs");
         assertEquals("v0", Files.readString(merged.resolve("f0")));
-        assertEquals("v129", Files.readString(merged.resolve("f129")));
+        assertEquals("v99", Files.readString(merged.resolve("f99")));
     }
 
     @Test

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.DefaultFileRegion;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpChunkedInput;
@@ -18,7 +19,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.stream.ChunkedFile;
-import io.netty.handler.stream.ChunkedStream;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -97,52 +97,46 @@ final class Exchange {
         }
     }
 
-    /** Streams {@code length} bytes from {@code in} (drivers without local files). */
+    /**
+     * Streams {@code length} bytes from {@code in} (drivers without local files). Blocks this virtual thread while
+     * the channel is not writable, so a slow client holds back reading instead of filling memory.
+     */
     void respondStream(int status, HttpHeaders h, InputStream in, long length) throws IOException {
         h.set(HttpHeaderNames.CONTENT_LENGTH, length);
-        if (isHead()) {
-            in.close();
-            respond(status, h, null, null);
-            return;
+        try (in) {
+            if (isHead()) {
+                respond(status, h, null, null);
+                return;
+            }
+            ctx.write(head(status, h));
+            byte[] buf = new byte[256 * 1024];
+            long left = length;
+            while (left > 0) {
+                int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+                if (n < 0) {
+                    // the stored blob is shorter than it claimed: the response cannot be completed honestly
+                    ctx.close();
+                    throw new IOException("blob ended " + left + " bytes early");
+                }
+                left -= n;
+                ChannelFuture f = ctx.writeAndFlush(new DefaultHttpContent(ctx.alloc().buffer(n).writeBytes(buf, 0, n)));
+                if (!ctx.channel().isWritable()) {
+                    try {
+                        f.sync();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IOException("interrupted");
+                    } catch (Exception e) {
+                        throw new IOException("client went away", e);
+                    }
+                }
+            }
+            finish(ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
         }
-        ctx.write(head(status, h));
-        finish(ctx.writeAndFlush(new HttpChunkedInput(new ChunkedStream(new BoundedInput(in, length), 256 * 1024))));
     }
 
     private void finish(ChannelFuture f) {
         responded = true;
         f.addListener(done -> handler.responseDone(this, done.isSuccess()));
-    }
-
-    /** Limits a stream to the announced Content-Length. */
-    private static final class BoundedInput extends InputStream {
-        private final InputStream in;
-        private long left;
-
-        BoundedInput(InputStream in, long left) {
-            this.in = in;
-            this.left = left;
-        }
-
-        @Override
-        public int read() throws IOException {
-            if (left <= 0) return -1;
-            int b = in.read();
-            if (b >= 0) left--;
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (left <= 0) return -1;
-            int n = in.read(b, off, (int) Math.min(len, left));
-            if (n > 0) left -= n;
-            return n;
-        }
-
-        @Override
-        public void close() throws IOException {
-            in.close();
-        }
     }
 }

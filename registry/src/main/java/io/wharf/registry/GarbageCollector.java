@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -19,8 +20,8 @@ import java.util.Set;
  *
  * <p>Safe while serving: reads never lock (an open blob stays readable after unlink); writers that make content
  * referenced (blob commit, mount, manifest PUT) hold {@link RegistryStorage#gcLock}'s read side, GC its write side,
- * so no manifest can start referencing a blob between mark and sweep. Blobs younger than the grace period are kept:
- * they are layers pushed moments ago whose manifest has not arrived yet.
+ * so no manifest can start referencing a blob between mark and sweep. Blobs written or linked into a repository
+ * (upload, re-push, mount) within the grace period are kept: their manifest has probably not arrived yet.
  */
 public final class GarbageCollector {
     /** What one run did. */
@@ -45,11 +46,17 @@ public final class GarbageCollector {
             Set<Digest> marked = new HashSet<>();
             List<String> revisionLinks = new ArrayList<>();
             List<String> layerLinks = new ArrayList<>();
+            long cutoff = clock.millis() - grace.toMillis();
             try {
                 d.walk("repositories", fi -> {
                     if (fi.directory() || !fi.path().endsWith("/link")) return;
-                    if (fi.path().contains("/_manifests/revisions/")) revisionLinks.add(fi.path());
-                    else if (fi.path().contains("/_layers/")) layerLinks.add(fi.path());
+                    if (fi.path().contains("/_manifests/revisions/")) {
+                        revisionLinks.add(fi.path());
+                    } else if (fi.path().contains("/_layers/")) {
+                        layerLinks.add(fi.path());
+                        // a blob linked moments ago (uploaded, re-pushed or mounted) awaits its manifest: keep it
+                        if (fi.modifiedMillis() > cutoff) linkedDigest(fi.path()).ifPresent(marked::add);
+                    }
                 });
             } catch (PathNotFoundException e) {
                 // no repositories yet
@@ -68,7 +75,6 @@ public final class GarbageCollector {
                     // a revision whose bytes are gone or unreadable references nothing we can know
                 }
             }
-            long cutoff = clock.millis() - grace.toMillis();
             List<String> doomed = new ArrayList<>();
             long[] bytes = {0};
             try {
@@ -94,20 +100,28 @@ public final class GarbageCollector {
             for (String dir : doomed) delete(d, dir);
             // links to blobs that are gone would only mislead a later mount or stat
             for (String link : layerLinks) {
-                String[] parts = link.split("/");
-                String hex = parts[parts.length - 2], alg = parts[parts.length - 3];
+                Optional<Digest> dg = linkedDigest(link);
+                if (dg.isEmpty()) continue;
                 try {
-                    d.stat(RegistryStorage.blobData(new Digest(alg, hex)));
+                    d.stat(RegistryStorage.blobData(dg.get()));
                 } catch (PathNotFoundException e) {
                     delete(d, link.substring(0, link.length() - "/link".length()));
-                } catch (RuntimeException ignored) {
-                    // not a digest path: leave it
                 }
             }
             int purged = purgeUploads(d, clock.millis() - uploadMaxAge.toMillis());
             return new Result(manifests, marked.size(), doomed.size(), bytes[0], purged);
         } finally {
             storage.gcLock.writeLock().unlock();
+        }
+    }
+
+    /** The digest a {@code .../_layers/<alg>/<hex>/link} path names. */
+    private static Optional<Digest> linkedDigest(String link) {
+        String[] parts = link.split("/");
+        try {
+            return Optional.of(new Digest(parts[parts.length - 3], parts[parts.length - 2]));
+        } catch (RuntimeException e) {
+            return Optional.empty();
         }
     }
 
@@ -124,7 +138,11 @@ public final class GarbageCollector {
             try {
                 mtime = d.stat(s + "/data").modifiedMillis();
             } catch (PathNotFoundException e) {
-                mtime = d.stat(s).modifiedMillis();
+                try {
+                    mtime = d.stat(s).modifiedMillis();
+                } catch (PathNotFoundException gone) {
+                    continue; // completed or cancelled while we looked
+                }
             }
             if (mtime <= cutoff) {
                 delete(d, s);

@@ -50,9 +50,15 @@ final class RegistryChannelHandler extends ChannelInboundHandlerAdapter {
             bodyComplete = false;
             responseComplete = false;
             if (req.decoderResult().isFailure()) {
-                // nothing sensible can follow a malformed request head on this connection
+                // answer like Go's net/http (a TLS client then knows it met plain HTTP), then close: nothing sensible
+                // can follow a malformed request head on this connection
                 ReferenceCountUtil.release(msg);
-                ctx.close();
+                var resp = new io.netty.handler.codec.http.DefaultFullHttpResponse(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+                        io.netty.handler.codec.http.HttpResponseStatus.BAD_REQUEST);
+                resp.headers().set(io.netty.handler.codec.http.HttpHeaderNames.CONTENT_LENGTH, 0);
+                resp.headers().set(io.netty.handler.codec.http.HttpHeaderNames.CONNECTION, "close");
+                ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE);
+                current = null;
                 return;
             }
             Thread.ofVirtual().name("registry-" + req.method()).start(() -> api.serve(ex));
@@ -121,6 +127,15 @@ final class RegistryChannelHandler extends ChannelInboundHandlerAdapter {
         Object o;
         while ((o = pending.poll()) != null) ReferenceCountUtil.release(o);
         ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof io.netty.handler.timeout.IdleStateEvent) {
+            ctx.close();
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override

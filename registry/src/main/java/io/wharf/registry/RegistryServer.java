@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.stream.ChunkedWriteHandler;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.wharf.common.Component;
 import io.wharf.http.Transports;
 import io.wharf.registry.storage.FilesystemDriver;
@@ -29,6 +30,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RegistryServer implements Component {
     private static final Logger log = LoggerFactory.getLogger(RegistryServer.class);
+    private static final int IDLE_SECONDS = 300;
 
     private final RegistryConfig config;
     private final Clock clock;
@@ -68,6 +70,8 @@ public final class RegistryServer implements Component {
             protected void initChannel(Channel ch) {
                 ChannelPipeline p = ch.pipeline();
                 if (ssl != null) p.addLast(ssl.newHandler(ch.alloc()));
+                // a connection that neither sends nor receives for this long is dead: free its upload and thread
+                p.addLast(new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS));
                 p.addLast(new HttpServerCodec(decoder));
                 p.addLast(new HttpServerExpectContinueHandler());
                 p.addLast(new ChunkedWriteHandler());

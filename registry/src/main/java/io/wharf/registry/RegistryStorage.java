@@ -218,11 +218,15 @@ public final class RegistryStorage {
         String uuid = UUID.randomUUID().toString();
         String dir = uploadDir(uuid);
         try {
-            driver.putContent(dir + "/repo", n.value().getBytes(StandardCharsets.UTF_8));
-            driver.putContent(dir + "/startedat", clock.instant().toString().getBytes(StandardCharsets.US_ASCII));
-            try (var w = driver.writer(dir + "/data", false)) {
-                w.commit();
+            // no fsync here: a session lost in a crash is simply started again by the client, and a torn repo file
+            // reads as an unknown session
+            try (var w = driver.writer(dir + "/repo", false)) {
+                w.write(ByteBuffer.wrap(n.value().getBytes(StandardCharsets.UTF_8)));
             }
+            try (var w = driver.writer(dir + "/startedat", false)) {
+                w.write(ByteBuffer.wrap(clock.instant().toString().getBytes(StandardCharsets.US_ASCII)));
+            }
+            driver.writer(dir + "/data", false).close();
         } catch (IOException e) {
             throw io(e);
         }
@@ -246,7 +250,13 @@ public final class RegistryStorage {
             } catch (IOException e) {
                 throw io(e);
             }
-            st = uploads.computeIfAbsent(uuid, u -> new UploadState(u, RepositoryName.parse(owner)));
+            RepositoryName ownerName;
+            try {
+                ownerName = RepositoryName.parse(owner);
+            } catch (RegistryException e) {
+                throw new RegistryException(ErrorCode.BLOB_UPLOAD_UNKNOWN, null, uuid);
+            }
+            st = uploads.computeIfAbsent(uuid, u -> new UploadState(u, ownerName));
         }
         if (!st.name.equals(n)) throw new RegistryException(ErrorCode.BLOB_UPLOAD_UNKNOWN, null, uuid);
         return st;

@@ -67,4 +67,62 @@ class GarbageCollectorTest extends RegistryTestBase {
         var res = gc.run(Duration.ofHours(1), Duration.ofDays(7));
         assertEquals(1, res.uploadsPurged());
     }
+
+    @Test
+    void neverDeletesWhatAManifestReferencesWhileServing() throws Exception {
+        Digest config = pushBlob("c", "{}".getBytes());
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicReference<Throwable> gcFailure = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread gc = Thread.ofVirtual().start(() -> {
+            try {
+                GarbageCollector collector = new GarbageCollector(server.storage(), java.time.Clock.systemUTC());
+                while (!done.get()) {
+                    collector.run(Duration.ofMillis(300), Duration.ofDays(7));
+                    Thread.sleep(10);
+                }
+            } catch (Throwable t) {
+                gcFailure.set(t);
+            }
+        });
+        java.util.List<Integer> pushed = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 10; i++) {
+                byte[] layer = ("layer-" + i).getBytes();
+                byte[] m = manifest(MediaTypes.OCI_MANIFEST, config, 2, java.util.List.of(Digest.sha256(layer)), java.util.List.of((long) layer.length), null);
+                pushBlob("c", layer);
+                pushBlob("c", "{}".getBytes());
+                // every other manifest arrives after the grace period, so GC races it for its blobs
+                if (i % 2 == 1) Thread.sleep(500);
+                var r = send("PUT", "/v2/c/manifests/t" + i, m, "Content-Type", MediaTypes.OCI_MANIFEST);
+                // a late manifest may find its blobs collected: then the PUT must fail, never dangle
+                if (r.statusCode() == 201) pushed.add(i);
+                else assertEquals("MANIFEST_BLOB_UNKNOWN", errorCode(r));
+            }
+        } finally {
+            done.set(true);
+            gc.join();
+        }
+        assertNull(gcFailure.get(), () -> String.valueOf(gcFailure.get()));
+        server.garbageCollect();
+        assertFalse(pushed.isEmpty());
+        for (int i : pushed) {
+            var m = json(send("GET", "/v2/c/manifests/t" + i, null));
+            assertEquals(200, send("HEAD", "/v2/c/blobs/" + m.path("config").path("digest").asText(), null).statusCode());
+            assertEquals(200, send("HEAD", "/v2/c/blobs/" + m.path("layers").path(0).path("digest").asText(), null).statusCode());
+        }
+    }
+
+    @Test
+    void rePushedOrMountedOldBlobIsFreshAgain() throws Exception {
+        Digest d = pushBlob("old", "old-bytes".getBytes());
+        java.nio.file.attribute.FileTime twoHoursAgo = java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(Duration.ofHours(2)));
+        Files.setLastModifiedTime(root.resolve(RegistryStorage.blobData(d)), twoHoursAgo);
+        Files.setLastModifiedTime(root.resolve(RegistryStorage.layerLink(RepositoryName.parse("old"), d)), twoHoursAgo);
+        assertEquals(201, send("POST", "/v2/other/blobs/uploads/?mount=" + d + "&from=old", null).statusCode());
+        new GarbageCollector(server.storage(), java.time.Clock.systemUTC()).run(Duration.ofHours(1), Duration.ofDays(7));
+        assertTrue(Files.exists(root.resolve(RegistryStorage.blobData(d))), "mounted moments ago: kept");
+        Files.setLastModifiedTime(root.resolve(RegistryStorage.layerLink(RepositoryName.parse("other"), d)), twoHoursAgo);
+        new GarbageCollector(server.storage(), java.time.Clock.systemUTC()).run(Duration.ofHours(1), Duration.ofDays(7));
+        assertFalse(Files.exists(root.resolve(RegistryStorage.blobData(d))), "unreferenced and old: collected");
+    }
 }

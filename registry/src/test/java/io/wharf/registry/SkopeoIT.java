@@ -92,6 +92,16 @@ class SkopeoIT extends RegistryTestBase {
             // a second push finds every blob present and re-tags by the same digest
             run(work, "skopeo", "copy", "--dest-tls-verify=false", "oci:" + src + ":1", "docker://127.0.0.1:" + server.port() + "/library/busybox:latest");
 
+            // Docker v2 schema 2 on the way in (skopeo converts), list-tags, and delete by digest
+            String v2 = "docker://127.0.0.1:" + server.port() + "/busybox:v2s2";
+            run(work, "skopeo", "copy", "--dest-tls-verify=false", "--format", "v2s2", "oci:" + src + ":1", v2);
+            JsonNode v2raw = Json.MAPPER.readTree(run(work, "skopeo", "inspect", "--raw", "--tls-verify=false", v2));
+            assertEquals("application/vnd.docker.distribution.manifest.v2+json", v2raw.path("mediaType").asText());
+            JsonNode listed = Json.MAPPER.readTree(run(work, "skopeo", "list-tags", "--tls-verify=false", "docker://127.0.0.1:" + server.port() + "/busybox"));
+            assertEquals(List.of("1", "v2s2"), ContentDiscoveryTest.strings(listed.path("Tags")));
+            run(work, "skopeo", "delete", "--tls-verify=false", v2);
+            assertEquals(404, send("GET", "/v2/busybox/manifests/v2s2", null).statusCode());
+
             // what the tutorial does with curl
             var cat = send("GET", "/v2/_catalog", null);
             assertEquals(List.of("busybox", "library/busybox"), ContentDiscoveryTest.strings(json(cat).path("repositories")));

@@ -27,7 +27,6 @@ import java.nio.file.WatchService;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -131,6 +130,14 @@ public final class ConmonRuntime implements ContainerRuntime {
             throw WharfException.internal("cannot watch " + exitDir, e);
         }
         this.watchThread = Thread.ofVirtual().name("wharf-runtime-exits").start(this::watchExits);
+        // Link the native calls now rather than on the first `docker run` (the first use costs ~100 ms).
+        try {
+            int[] p = Native.pipe();
+            Native.close(p[0]);
+            Native.close(p[1]);
+        } catch (IOException e) {
+            throw WharfException.internal("native calls unavailable: " + e.getMessage(), e);
+        }
     }
 
     public RuntimeConfig config() {
@@ -253,7 +260,12 @@ public final class ConmonRuntime implements ContainerRuntime {
         try (InputStream in = new FileInputStream("/proc/self/fd/" + pipe[0])) {
             Native.close(pipe[0]);
             pipe[0] = -1;
-            msg = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+            // One JSON line; conmon keeps the pipe open afterwards (it would report an exec's exit on it), so
+            // read up to the newline, never to EOF.
+            java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+            int b;
+            while ((b = in.read()) >= 0 && b != '\n') line.write(b);
+            msg = line.toString(StandardCharsets.UTF_8).trim();
         } finally {
             Native.close(pipe[0]);
         }
@@ -378,7 +390,7 @@ public final class ConmonRuntime implements ContainerRuntime {
         boolean alive = s.pid() > 0 && alive(s.pid(), s.pidStart());
         if (!alive) {
             // The container is gone; conmon writes the exit file a moment later. Give it that moment.
-            boolean conmonAlive = s.conmonPid() > 0 && Files.exists(Path.of("/proc/" + s.conmonPid()));
+            boolean conmonAlive = s.conmonPid() > 0 && alive(s.conmonPid(), -1);
             long deadline = System.nanoTime() + (conmonAlive ? 2_000_000_000L : 0);
             while (System.nanoTime() < deadline) {
                 if (Files.exists(exit)) return stopped(s, d, exit, oom || Files.exists(d.resolve("oom")));
@@ -392,7 +404,7 @@ public final class ConmonRuntime implements ContainerRuntime {
         ContainerStatus status;
         if (s.startedAt() == null) status = ContainerStatus.CREATED;
         else status = cgroups.frozen(s.pid(), s.cgroupsPath()) ? ContainerStatus.PAUSED : ContainerStatus.RUNNING;
-        long conmon = s.conmonPid() > 0 && Files.exists(Path.of("/proc/" + s.conmonPid())) ? s.conmonPid() : 0;
+        long conmon = s.conmonPid() > 0 && alive(s.conmonPid(), -1) ? s.conmonPid() : 0;
         return new ContainerState(s.id(), status, s.pid(), conmon, -1, oom, s.createdAt(), s.startedAt(), null, d,
                 d.resolve("ctr.log"), s.tty());
     }
@@ -562,7 +574,8 @@ public final class ConmonRuntime implements ContainerRuntime {
         // conmon exits right after writing the exit file; wait a little so its attach symlink etc. are gone.
         if (s.conmonPid() > 0) {
             long deadline = System.nanoTime() + 2_000_000_000L;
-            while (Files.exists(Path.of("/proc/" + s.conmonPid())) && System.nanoTime() < deadline && isConmon(s.conmonPid())) sleep(5);
+            // (conmon is re-parented to pid 1, which may reap it late: a zombie counts as gone)
+            while (alive(s.conmonPid(), -1) && System.nanoTime() < deadline && isConmon(s.conmonPid())) sleep(2);
         }
         cgroups.remove(s.cgroupsPath());
         try {
@@ -639,7 +652,7 @@ public final class ConmonRuntime implements ContainerRuntime {
         boolean exited = Files.exists(d.resolve("exit"));
         if (!exited) {
             boolean alive = s.pid() > 0 && alive(s.pid(), s.pidStart());
-            boolean conmonAlive = s.conmonPid() > 0 && Files.exists(Path.of("/proc/" + s.conmonPid()));
+            boolean conmonAlive = s.conmonPid() > 0 && alive(s.conmonPid(), -1);
             if (alive || conmonAlive) return;
         }
         recordOom(s);
@@ -1033,8 +1046,4 @@ public final class ConmonRuntime implements ContainerRuntime {
         waiters.clear();
     }
 
-    @SuppressWarnings("unused")
-    private static Map<String, Object> copy(Map<String, Object> m) {
-        return new HashMap<>(m);
-    }
 }

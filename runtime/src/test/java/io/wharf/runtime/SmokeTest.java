@@ -10,6 +10,7 @@ class SmokeTest {
     @Test
     void echoHello() throws Exception {
         try (Fixture f = new Fixture()) {
+          for (int i = 0; i < 3; i++) {
             String id = f.newId();
             long t0 = System.nanoTime();
             ContainerState st = f.runtime.run(f.spec(id, "echo", "hello").build());
@@ -24,6 +25,7 @@ class SmokeTest {
             long t3 = System.nanoTime();
             f.runtime.delete(id, false, false);
             System.out.println("delete " + (System.nanoTime() - t3) / 1_000_000 + " ms");
+          }
         }
     }
 }

@@ -2,6 +2,7 @@ package io.wharf.store;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.ClientBuilder;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.common.exception.CompactedException;
 import io.etcd.jetcd.common.exception.EtcdException;
@@ -20,6 +21,8 @@ import io.etcd.jetcd.watch.WatchResponse;
 import io.wharf.common.ErrorKind;
 import io.wharf.common.WharfException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import javax.net.ssl.SSLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -55,13 +58,28 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class EtcdStore implements Store {
 
     /**
-     * @param endpoints     etcd client URLs, e.g. {@code http://127.0.0.1:2379}
-     * @param timeout       the most one call waits for etcd before UNAVAILABLE
+     * Client TLS for {@code https://} endpoints, as kube-apiserver's {@code --etcd-cafile/--etcd-certfile/
+     * --etcd-keyfile}: PEM files; the key in PKCS#8 ({@code BEGIN PRIVATE KEY}). Certificate and key may both be
+     * null when etcd does not ask for client certificates.
+     */
+    public record Tls(Path caFile, Path certFile, Path keyFile) {
+        public Tls {
+            Objects.requireNonNull(caFile, "caFile");
+            if ((certFile == null) != (keyFile == null)) {
+                throw new IllegalArgumentException("etcd client certificate and key go together");
+            }
+        }
+    }
+
+    /**
+     * @param endpoints       etcd client URLs, e.g. {@code http://127.0.0.1:2379}
+     * @param timeout         the most one call waits for etcd before UNAVAILABLE
      * @param watcherBuffer   events buffered per watch before it is ended as too slow
      * @param compactInterval how often a {@link #start() started} store compacts etcd, as kube-apiserver does:
      *                        each time to the revision it saw one interval earlier
+     * @param tls             client TLS for https endpoints, or null
      */
-    public record Options(List<String> endpoints, Duration timeout, int watcherBuffer, Duration compactInterval) {
+    public record Options(List<String> endpoints, Duration timeout, int watcherBuffer, Duration compactInterval, Tls tls) {
         public Options {
             endpoints = List.copyOf(endpoints);
             if (endpoints.isEmpty()) {
@@ -74,13 +92,22 @@ public final class EtcdStore implements Store {
             }
         }
 
-        /** With kube-apiserver's default compaction interval of 5 minutes. */
+        /** Without TLS. */
+        public Options(List<String> endpoints, Duration timeout, int watcherBuffer, Duration compactInterval) {
+            this(endpoints, timeout, watcherBuffer, compactInterval, null);
+        }
+
+        /** With kube-apiserver's default compaction interval of 5 minutes, without TLS. */
         public Options(List<String> endpoints, Duration timeout, int watcherBuffer) {
-            this(endpoints, timeout, watcherBuffer, Duration.ofMinutes(5));
+            this(endpoints, timeout, watcherBuffer, Duration.ofMinutes(5), null);
         }
 
         public static Options of(String... endpoints) {
             return new Options(Arrays.asList(endpoints), Duration.ofSeconds(10), 10_000);
+        }
+
+        public Options withTls(Tls tls) {
+            return new Options(endpoints, timeout, watcherBuffer, compactInterval, tls);
         }
     }
 
@@ -96,7 +123,21 @@ public final class EtcdStore implements Store {
 
     private EtcdStore(Options options) {
         this.options = options;
-        this.client = Client.builder().endpoints(options.endpoints().toArray(String[]::new)).build();
+        ClientBuilder b = Client.builder().endpoints(options.endpoints().toArray(String[]::new));
+        Tls tls = options.tls();
+        if (tls != null) {
+            try {
+                b.sslContext(ssl -> {
+                    ssl.trustManager(tls.caFile().toFile());
+                    if (tls.certFile() != null) {
+                        ssl.keyManager(tls.certFile().toFile(), tls.keyFile().toFile());
+                    }
+                });
+            } catch (SSLException | IllegalArgumentException e) {
+                throw new WharfException(ErrorKind.INVALID_ARGUMENT, "etcd client TLS: " + e.getMessage(), e);
+            }
+        }
+        this.client = b.build();
         this.kv = client.getKVClient();
     }
 

@@ -30,7 +30,7 @@ public final class Keys {
         return a.length() - b.length();
     }
 
-    /** Throws INVALID_ARGUMENT-style IllegalArgumentException for a null or empty key or one containing NUL. */
+    /** Throws IllegalArgumentException for a null or empty key (keys are built by the API server, never by users). */
     static void check(String key) {
         if (key == null || key.isEmpty()) {
             throw new IllegalArgumentException("store key must be non-empty");

@@ -23,6 +23,11 @@ public final class Stores {
 
     /** As {@link #open(String)}, with {@code defaultDir} for a plain {@code sqlite} endpoint. */
     public static Store open(String endpoint, Path defaultDir) {
+        return open(endpoint, defaultDir, null);
+    }
+
+    /** As {@link #open(String, Path)}, with client TLS for etcd (may be null). */
+    public static Store open(String endpoint, Path defaultDir, EtcdStore.Tls etcdTls) {
         String e = endpoint == null ? "" : endpoint.trim();
         if (e.isEmpty() || e.equals("sqlite")) {
             return SqliteStore.open(defaultDir);
@@ -50,7 +55,7 @@ public final class Stores {
             if (urls.isEmpty()) {
                 throw WharfException.invalid("datastore endpoint %s names no etcd host", endpoint);
             }
-            return EtcdStore.connect(new EtcdStore.Options(urls, java.time.Duration.ofSeconds(10), 10_000));
+            return EtcdStore.connect(new EtcdStore.Options(urls, java.time.Duration.ofSeconds(10), 10_000).withTls(etcdTls));
         }
         throw WharfException.invalid("unknown datastore endpoint %s (use sqlite:<dir> or etcd://host:port[,host:port])", endpoint);
     }

@@ -35,8 +35,9 @@ import org.slf4j.LoggerFactory;
  * Prefixes outside the cache's own prefix are passed to the store.
  *
  * <p>It is itself a {@link Store}, so it can stand in for the store it wraps: reads and watches as above,
- * writes, {@link #currentRevision()} and compaction passed through. {@link #close()} closes the cache only; whoever
- * opened the underlying store closes it (after the cache).
+ * writes, {@link #currentRevision()} and compaction passed through: {@code Store s =
+ * WatchCache.owning(SqliteStore.open(dir), "/registry/"); s.start();}. {@link #close()} closes the cache, and the
+ * store too when the cache {@link #owning owns} it; otherwise whoever opened the store closes it after the cache.
  *
  * <h2>Watches</h2>
  * Watches are cursors over one shared ring of the last {@link Options#ringCapacity()} events: the cache's single
@@ -90,14 +91,27 @@ public final class WatchCache implements Store {
     private Thread applier;
     private Thread ticker;
 
-    public WatchCache(Store store, String prefix, Options options) {
+    private final boolean ownsStore;
+
+    private WatchCache(Store store, String prefix, Options options, boolean ownsStore) {
         this.store = Objects.requireNonNull(store, "store");
         this.prefix = Objects.requireNonNull(prefix, "prefix");
         this.options = Objects.requireNonNull(options, "options");
+        this.ownsStore = ownsStore;
+    }
+
+    /** A cache over {@code store}; {@link #close()} leaves the store open. */
+    public WatchCache(Store store, String prefix, Options options) {
+        this(store, prefix, options, false);
     }
 
     public WatchCache(Store store, String prefix) {
         this(store, prefix, Options.defaults());
+    }
+
+    /** A cache that owns {@code store}: {@link #close()} closes the cache, then the store. */
+    public static WatchCache owning(Store store, String prefix) {
+        return new WatchCache(store, prefix, Options.defaults(), true);
     }
 
     @Override
@@ -177,6 +191,9 @@ public final class WatchCache implements Store {
                 List<WatchEvent> batch = st.source().pollBatch(1024, Duration.ofSeconds(1));
                 long last = revision;
                 for (WatchEvent e : batch) {
+                    if (e.revision() <= last && !(e instanceof WatchEvent.Progress)) {
+                        continue; // already applied (defensive: a resumed store watch starts after `revision`)
+                    }
                     switch (e) {
                         case WatchEvent.Put p -> {
                             st.index().put(p.kv());
@@ -529,7 +546,7 @@ public final class WatchCache implements Store {
         return store.compactRevision();
     }
 
-    /** Closes the cache (ending its watches with UNAVAILABLE), not the store it wraps. */
+    /** Closes the cache (ending its watches with UNAVAILABLE), and the store only if the cache {@link #owning owns} it. */
     @Override
     public void close() {
         Thread a, t;
@@ -557,6 +574,9 @@ public final class WatchCache implements Store {
             advanced.signalAll();
         } finally {
             lock.unlock();
+        }
+        if (ownsStore) {
+            store.close();
         }
     }
 }

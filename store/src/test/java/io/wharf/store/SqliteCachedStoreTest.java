@@ -8,12 +8,10 @@ class SqliteCachedStoreTest extends StoreContractTest {
     @TempDir
     Path dir;
 
-    private SqliteStore backing;
-
+    /** The owning form: closing the cache closes the store (reopen below relies on it: the file lock). */
     @Override
     protected Store open() {
-        backing = SqliteStore.open(dir);
-        WatchCache c = new WatchCache(backing, "/test/");
+        WatchCache c = WatchCache.owning(SqliteStore.open(dir), "/test/");
         c.start();
         return c;
     }
@@ -21,14 +19,6 @@ class SqliteCachedStoreTest extends StoreContractTest {
     @Override
     protected Store reopen(Store old) {
         old.close();
-        backing.close();
         return open();
-    }
-
-    @Override
-    @org.junit.jupiter.api.AfterEach
-    void tearDown() {
-        super.tearDown();
-        backing.close();
     }
 }

@@ -231,6 +231,49 @@ abstract class StoreContractTest {
     }
 
     @Test
+    void aSnapshotStaysTheSameWhileWritersChangeEverything() throws Exception {
+        for (int i = 0; i < 30; i++) {
+            store.create(p + "s/" + i, b("v0"));
+        }
+        ListResult snap = store.list(p + "s/");
+        List<String> expected = snap.items().stream().map(kv -> kv.key() + "=" + s(kv.value()) + "@" + kv.modRevision()).toList();
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<?> writer = ex.submit(() -> {
+                for (int round = 1; round <= 5; round++) {
+                    for (int i = 0; i < 30; i++) {
+                        String k = p + "s/" + i;
+                        if ((i + round) % 7 == 0) {
+                            store.delete(k, 0);
+                            store.create(k, b("v" + round));
+                        } else {
+                            store.update(k, b("v" + round), 0);
+                        }
+                    }
+                    store.create(p + "s/new" + round, b("n"));
+                }
+                return null;
+            });
+            boolean more;
+            do {
+                more = !writer.isDone(); // one last pass after the writer is done
+                ListResult again = store.list(p + "s/", null, 0, snap.revision());
+                assertEquals(expected, again.items().stream().map(kv -> kv.key() + "=" + s(kv.value()) + "@" + kv.modRevision()).toList());
+                // paged, too
+                List<String> paged = new ArrayList<>();
+                String start = null;
+                do {
+                    ListResult page = store.list(p + "s/", start, 7, snap.revision());
+                    page.items().forEach(kv -> paged.add(kv.key() + "=" + s(kv.value()) + "@" + kv.modRevision()));
+                    start = page.continueKey();
+                } while (start != null);
+                assertEquals(expected, paged);
+            } while (more);
+            writer.get();
+        }
+        assertEquals(35, store.count(p + "s/"));
+    }
+
+    @Test
     void getAndListAfterCompaction() {
         KeyValue a = store.create(p + "a", b("1"));
         KeyValue a2 = store.update(p + "a", b("2"), 0);

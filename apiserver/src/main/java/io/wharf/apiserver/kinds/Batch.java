@@ -246,7 +246,7 @@ final class Batch {
             row.add(Printing.name(o));
             row.add(Nodes.text(spec, "schedule"));
             row.add(Printing.orNone(Nodes.text(spec, "timeZone")));
-            row.add(!spec.has("suspend") || spec.get("suspend").isNull() ? "<none>" : spec.get("suspend").asBoolean() ? "True" : "False");
+            row.add(!spec.has("suspend") || spec.get("suspend").isNull() ? "<unset>" : spec.get("suspend").asBoolean() ? "True" : "False");
             row.add((long) st.path("active").size());
             String last = Nodes.text(st, "lastScheduleTime");
             row.add(last.isEmpty() ? "<none>" : Printing.since(last));

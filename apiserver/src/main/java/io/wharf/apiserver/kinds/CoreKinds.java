@@ -125,7 +125,7 @@ final class CoreKinds {
 
         @Override
         public List<TableColumn> tableColumns() {
-            return List.of(TableColumn.NAME, Printing.col("Data", "integer", "Data contains the configuration data"), TableColumn.AGE);
+            return List.of(TableColumn.NAME, Printing.col("Data", "string", "Data contains the configuration data"), TableColumn.AGE);
         }
 
         @Override
@@ -220,7 +220,7 @@ final class CoreKinds {
         public List<TableColumn> tableColumns() {
             return List.of(TableColumn.NAME,
                     Printing.col("Type", "string", "The type of the secret"),
-                    Printing.col("Data", "integer", "The number of entries in the secret"),
+                    Printing.col("Data", "string", "The number of entries in the secret"),
                     TableColumn.AGE);
         }
 
@@ -492,7 +492,7 @@ final class CoreKinds {
     static final class ServiceAccountStrategy implements ResourceStrategy {
         @Override
         public List<TableColumn> tableColumns() {
-            return List.of(TableColumn.NAME, Printing.col("Secrets", "integer", "Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use."), TableColumn.AGE);
+            return List.of(TableColumn.NAME, Printing.col("Secrets", "string", "Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use."), TableColumn.AGE);
         }
 
         @Override

@@ -69,7 +69,7 @@ public final class Kinds implements KindsProvider {
             case "scheduling.k8s.io/PriorityClass" -> new OtherKinds.PriorityClassStrategy();
             default -> ResourceStrategy.DEFAULT;
         };
-        return s;
+        return new SchemaPatchKeys(t, s);
     }
 
     @Override

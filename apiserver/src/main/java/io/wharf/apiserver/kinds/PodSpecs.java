@@ -31,6 +31,7 @@ final class PodSpecs {
         Nodes.defaultInt(spec, "terminationGracePeriodSeconds", 30);
         Nodes.defaultText(spec, "schedulerName", "default-scheduler");
         if (Nodes.absent(spec, "securityContext")) spec.putObject("securityContext");
+        Nodes.defaultBool(spec, "enableServiceLinks", true);
         // serviceAccount is the deprecated alias of serviceAccountName; Kubernetes keeps both in sync.
         if (!Nodes.text(spec, "serviceAccountName").isEmpty() && Nodes.text(spec, "serviceAccount").isEmpty())
             spec.put("serviceAccount", Nodes.text(spec, "serviceAccountName"));

@@ -24,7 +24,6 @@ final class PodStrategy implements ResourceStrategy {
         Nodes.defaultText(spec, "serviceAccount", Nodes.text(spec, "serviceAccountName"));
         Nodes.defaultInt(spec, "priority", 0);
         Nodes.defaultText(spec, "preemptionPolicy", "PreemptLowerPriority");
-        Nodes.defaultBool(spec, "enableServiceLinks", true);
         PodSpecs.defaultTolerations(spec);
     }
 

@@ -70,6 +70,13 @@ public final class ProtobufBodies {
     /** Messages whose empty form means something ({@code emptyDir: {}} selects the volume type). */
     static final Set<String> KEEP_EMPTY = Set.of("emptyDir", "podSelector", "namespaceSelector", "securityContext", "spec");
 
+    /**
+     * Fields that are Go structs embedded with {@code json:",inline"}: protobuf nests them as a message field, JSON
+     * spreads their fields into the parent (IngressRule.http, Volume.emptyDir, Probe.httpGet...).
+     */
+    static final Set<String> INLINE = Set.of("ingressRuleValue", "volumeSource", "persistentVolumeSource", "handler",
+            "ephemeralContainerCommon");
+
     private static final DateTimeFormatter MICRO = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
 
     /** Decodes one body; throws INVALID_ARGUMENT for malformed bytes and UNSUPPORTED for a kind it has no message for. */
@@ -177,7 +184,9 @@ public final class ProtobufBodies {
             } else {
                 if (!m.hasField(f)) continue;
                 JsonNode jv = scalarOrMessage(f, m.getField(f), name, false);
-                if (jv != null) o.set(name, jv);
+                if (jv == null) continue;
+                if (INLINE.contains(name) && jv instanceof ObjectNode inner) o.setAll(inner);
+                else o.set(name, jv);
             }
         }
         if (o.isEmpty() && !KEEP_EMPTY.contains(fieldName)) return null;

@@ -138,8 +138,8 @@ final class Workloads {
         public List<TableColumn> tableColumns() {
             return List.of(TableColumn.NAME,
                     Printing.col("Ready", "string", "Number of the pod with ready state"),
-                    Printing.col("Up-to-date", "integer", "Total number of non-terminated pods targeted by this deployment that have the desired template spec."),
-                    Printing.col("Available", "integer", "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment."),
+                    Printing.col("Up-to-date", "string", "Total number of non-terminated pods targeted by this deployment that have the desired template spec."),
+                    Printing.col("Available", "string", "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment."),
                     TableColumn.AGE, Printing.CONTAINERS, Printing.IMAGES, Printing.SELECTOR);
         }
 
@@ -369,7 +369,7 @@ final class Workloads {
         public List<TableColumn> tableColumns() {
             return List.of(TableColumn.NAME,
                     Printing.col("Controller", "string", "Controller of the object"),
-                    Printing.col("Revision", "integer", "Revision indicates the revision of the state represented by Data."),
+                    Printing.col("Revision", "string", "Revision indicates the revision of the state represented by Data."),
                     TableColumn.AGE);
         }
 

@@ -267,10 +267,31 @@ public final class Pki {
         return pemObject(c);
     }
 
-    /** PKCS#8 "PRIVATE KEY" PEM with the curve parameters included (Go's tls.X509KeyPair reads it). */
+    /**
+     * PEM of a private key: EC keys as SEC1 "EC PRIVATE KEY" with the named curve and the public point (what Go's
+     * tls.X509KeyPair, openssl and fabric8's own parser all read); others as PKCS#8 "PRIVATE KEY".
+     */
     public static String pemKey(PrivateKey k) {
-        String b64 = java.util.Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(k.getEncoded());
-        return "-----BEGIN PRIVATE KEY-----\n" + b64 + "\n-----END PRIVATE KEY-----\n";
+        if (k instanceof java.security.interfaces.ECPrivateKey) {
+            try {
+                PrivateKeyInfo info = PrivateKeyInfo.getInstance(k.getEncoded());
+                var curve = org.bouncycastle.asn1.ASN1ObjectIdentifier.getInstance(info.getPrivateKeyAlgorithm().getParameters());
+                var inner = org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(info.parsePrivateKey());
+                var x9 = org.bouncycastle.asn1.x9.ECNamedCurveTable.getByOID(curve);
+                var q = x9.getG().multiply(inner.getKey()).normalize();
+                var sec1 = new org.bouncycastle.asn1.sec.ECPrivateKey(x9.getN().bitLength(), inner.getKey(),
+                        new org.bouncycastle.asn1.DERBitString(q.getEncoded(false)), curve);
+                return pemBlock("EC PRIVATE KEY", sec1.getEncoded());
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot encode an EC key", e);
+            }
+        }
+        return pemBlock("PRIVATE KEY", k.getEncoded());
+    }
+
+    private static String pemBlock(String type, byte[] der) {
+        String b64 = java.util.Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
+        return "-----BEGIN " + type + "-----\n" + b64 + "\n-----END " + type + "-----\n";
     }
 
     private static String pemObject(Object o) throws IOException {

@@ -1374,7 +1374,7 @@ public final class ApiHandler implements Consumer<HttpExchange> {
     boolean review(Ctx ctx, Req req) {
         ResourceType t = req.type();
         if (t.group().equals("authorization.k8s.io") && t.plural().equals("selfsubjectaccessreviews") && req.verb.equals("create")) {
-            JsonNode body = parseJson(nonEmpty(ctx.ex.body()), "Ignore");
+            JsonNode body = reviewBody(ctx);
             JsonNode ra = body.path("spec").path("resourceAttributes");
             JsonNode nra = body.path("spec").path("nonResourceAttributes");
             Rbac.Decision d;
@@ -1408,6 +1408,17 @@ public final class ApiHandler implements Consumer<HttpExchange> {
             return true;
         }
         return false;
+    }
+
+    /** A review body in JSON, YAML or protobuf (kubectl 1.32+ sends protobuf for `auth can-i`). */
+    private JsonNode reviewBody(Ctx ctx) {
+        String ct = ctx.ex.header("Content-Type");
+        byte[] body = nonEmpty(ctx.ex.body());
+        if (ct != null && ct.startsWith("application/vnd.kubernetes.protobuf")) {
+            return ReviewProtobuf.decode(body);
+        }
+        if (ct != null && ct.contains("yaml")) return parseYaml(body);
+        return parseJson(body, "Ignore");
     }
 
     // ---- helpers ----

@@ -113,8 +113,13 @@ public final class HttpFrontend implements AutoCloseable {
                     io.netty.handler.codec.http.HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, io.netty.buffer.Unpooled.wrappedBuffer(body));
             r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
             r.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length);
-            r.headers().set(HttpHeaderNames.CONNECTION, "close");
-            ctx.writeAndFlush(r).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+            // Keep-alive HTTP/1.1: answer and let the aggregator discard the rest of the body, so the client can read
+            // the 413 (closing at once makes it fail writing instead). Otherwise close after the answer.
+            boolean keep = oversized instanceof io.netty.handler.codec.http.HttpRequest req && HttpUtil.isKeepAlive(req)
+                    && !(oversized instanceof io.netty.handler.codec.http.FullHttpMessage);
+            if (!keep) r.headers().set(HttpHeaderNames.CONNECTION, "close");
+            var f = ctx.writeAndFlush(r);
+            if (!keep) f.addListener(io.netty.channel.ChannelFutureListener.CLOSE);
         }
     }
 

@@ -184,6 +184,29 @@ public final class OpenApiGenerator {
             }
         }
         addSpecialTypes();
+        describeReferences();
+    }
+
+    /**
+     * The model classes lose the descriptions of properties that are references (metadata, spec, status...). Kubernetes
+     * gives metadata a standard text; for the others the referenced type's own description is the closest real text.
+     */
+    void describeReferences() {
+        for (ObjectNode def : defs.values()) {
+            if (!(def.get("properties") instanceof ObjectNode props)) continue;
+            for (var it = props.fields(); it.hasNext(); ) {
+                var e = it.next();
+                ObjectNode p = (ObjectNode) e.getValue();
+                if (p.has("description") || !p.has("allOf")) continue;
+                String ref = p.get("allOf").get(0).get("$ref").asText().substring("#/components/schemas/".length());
+                if (e.getKey().equals("metadata") && ref.endsWith("ObjectMeta"))
+                    p.put("description", "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata");
+                else if (e.getKey().equals("metadata") && ref.endsWith("ListMeta"))
+                    p.put("description", "Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds");
+                else if (defs.containsKey(ref) && defs.get(ref).has("description"))
+                    p.put("description", defs.get(ref).get("description").asText());
+            }
+        }
     }
 
     void visit(Class<?> root, String pkg) throws Exception {

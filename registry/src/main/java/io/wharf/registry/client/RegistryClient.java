@@ -83,14 +83,23 @@ public final class RegistryClient implements AutoCloseable {
 
     /**
      * @param insecureRegistries hosts ({@code host:port}) where plain HTTP and unverified TLS are allowed
-     *                           (daemon.json {@code insecure-registries}); loopback hosts always are
+     *                           (daemon.json {@code insecure-registries})
+     * @param mirrors            pull-through mirrors for Docker Hub (daemon.json {@code registry-mirrors}), tried in
+     *                           order before {@code registry-1.docker.io}
      * @param credentials        credentials by registry host, e.g. from {@code docker login}
      * @param chunkSize          push blobs larger than this in PATCH chunks of this size; 0 = one streamed PATCH
+     * @param loopbackInsecure   whether loopback registries count as insecure, as docker has it (default true)
      */
-    public record Options(Set<String> insecureRegistries, Function<String, Optional<Credentials>> credentials,
-                          Duration connectTimeout, long chunkSize, Clock clock) {
+    public record Options(Set<String> insecureRegistries, List<URI> mirrors, Function<String, Optional<Credentials>> credentials,
+                          Duration connectTimeout, long chunkSize, boolean loopbackInsecure, Clock clock) {
         public Options {
             insecureRegistries = insecureRegistries == null ? Set.of() : Set.copyOf(insecureRegistries);
+            mirrors = mirrors == null ? List.of() : List.copyOf(mirrors);
+            for (URI m : mirrors) {
+                if (m.getAuthority() == null || !(m.getScheme().equals("http") || m.getScheme().equals("https"))) {
+                    throw WharfException.invalid("invalid registry mirror %s: expected http(s)://host[:port]", m);
+                }
+            }
             if (credentials == null) credentials = h -> Optional.empty();
             if (connectTimeout == null) connectTimeout = Duration.ofSeconds(15);
             if (chunkSize < 0) throw new IllegalArgumentException("negative chunk size");
@@ -98,19 +107,27 @@ public final class RegistryClient implements AutoCloseable {
         }
 
         public static Options defaults() {
-            return new Options(Set.of(), null, null, 0, null);
+            return new Options(Set.of(), List.of(), null, null, 0, true, null);
         }
 
         public Options withInsecure(Set<String> hosts) {
-            return new Options(hosts, credentials, connectTimeout, chunkSize, clock);
+            return new Options(hosts, mirrors, credentials, connectTimeout, chunkSize, loopbackInsecure, clock);
+        }
+
+        public Options withMirrors(List<URI> m) {
+            return new Options(insecureRegistries, m, credentials, connectTimeout, chunkSize, loopbackInsecure, clock);
         }
 
         public Options withCredentials(Function<String, Optional<Credentials>> c) {
-            return new Options(insecureRegistries, c, connectTimeout, chunkSize, clock);
+            return new Options(insecureRegistries, mirrors, c, connectTimeout, chunkSize, loopbackInsecure, clock);
         }
 
         public Options withChunkSize(long size) {
-            return new Options(insecureRegistries, credentials, connectTimeout, size, clock);
+            return new Options(insecureRegistries, mirrors, credentials, connectTimeout, size, loopbackInsecure, clock);
+        }
+
+        public Options withLoopbackInsecure(boolean b) {
+            return new Options(insecureRegistries, mirrors, credentials, connectTimeout, chunkSize, b, clock);
         }
     }
 
@@ -148,6 +165,11 @@ public final class RegistryClient implements AutoCloseable {
                 .followRedirects(HttpClient.Redirect.NEVER).build();
         this.insecure = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(options.connectTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER).sslContext(trustAll()).build();
+        for (URI m : options.mirrors()) {
+            // a mirror's scheme is given: no probing
+            endpoints.put(m.getAuthority(), new Endpoint(m.getScheme() + "://" + m.getAuthority(),
+                    m.getScheme().equals("http") || isInsecure(m.getAuthority()) ? insecure : secure));
+        }
     }
 
     @Override
@@ -162,6 +184,7 @@ public final class RegistryClient implements AutoCloseable {
     public boolean isInsecure(String host) {
         if (options.insecureRegistries().contains(host)) return true;
         String h = host.startsWith("[") ? host.substring(1, host.indexOf(']')) : host.contains(":") ? host.substring(0, host.lastIndexOf(':')) : host;
+        if (!options.loopbackInsecure()) return false;
         if (h.equals("localhost")) return true;
         try {
             // only literal addresses: never resolve names here
@@ -206,7 +229,16 @@ public final class RegistryClient implements AutoCloseable {
             b.setHeader("Authorization", cached.header());
         }
         HttpRequest req = b.build();
-        HttpResponse<T> r = ep.client().send(req, handler);
+        HttpResponse<T> r;
+        try {
+            r = ep.client().send(req, handler);
+        } catch (javax.net.ssl.SSLException e) {
+            if (ep.base().startsWith("https://") && speaksPlainHttp(host)) {
+                // what docker says, so the tutorial's hint (insecure-registries) applies
+                throw new WharfException(ErrorKind.UNAVAILABLE, "Get \"https://" + host + "/v2/\": http: server gave HTTP response to HTTPS client", e);
+            }
+            throw e;
+        }
         if (r.statusCode() != 401) return r;
         String challenge = r.headers().firstValue("WWW-Authenticate").orElse("");
         closeBody(r);
@@ -214,6 +246,20 @@ public final class RegistryClient implements AutoCloseable {
         if (a == null) return ep.client().send(req, handler);
         auth.put(host + " " + scope, a);
         return ep.client().send(HttpRequest.newBuilder(req, (n, v) -> !n.equalsIgnoreCase("Authorization")).setHeader("Authorization", a.header()).build(), handler);
+    }
+
+    /** After a TLS failure: whether the host answers plain HTTP instead (only to word the error like docker). */
+    private boolean speaksPlainHttp(String host) {
+        try {
+            insecure.send(HttpRequest.newBuilder(URI.create("http://" + host + "/v2/")).timeout(options.connectTimeout()).GET().build(),
+                    HttpResponse.BodyHandlers.discarding());
+            return true;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     private static void closeBody(HttpResponse<?> r) throws IOException {
@@ -301,9 +347,39 @@ public final class RegistryClient implements AutoCloseable {
 
     // ---- manifests ------------------------------------------------------------------------------------------
 
+    /** The hosts to pull {@code ref} from: Docker Hub's mirrors first, then the registry itself. */
+    private List<String> pullHosts(Reference ref) {
+        if (!ref.domain().equals(Reference.DEFAULT_DOMAIN) || options.mirrors().isEmpty()) return List.of(ref.registryHost());
+        List<String> hosts = new ArrayList<>();
+        for (URI m : options.mirrors()) hosts.add(m.getAuthority());
+        hosts.add(ref.registryHost());
+        return hosts;
+    }
+
+    /** Runs {@code call} against each pull host in turn until one answers; the last failure is thrown. */
+    private <T> T fromPullHosts(Reference ref, PullCall<T> call) throws IOException, InterruptedException {
+        List<String> hosts = pullHosts(ref);
+        for (int i = 0; ; i++) {
+            try {
+                return call.apply(hosts.get(i));
+            } catch (IOException | WharfException e) {
+                if (i == hosts.size() - 1) throw e;
+                // a mirror that lacks the content or is down: docker falls back to the next endpoint
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface PullCall<T> {
+        T apply(String host) throws IOException, InterruptedException;
+    }
+
     /** GETs the manifest {@code ref} names (its tag, or its digest, which is then verified). */
     public ManifestResponse getManifest(Reference ref) throws IOException, InterruptedException {
-        String host = ref.registryHost();
+        return fromPullHosts(ref, host -> getManifest(host, ref));
+    }
+
+    private ManifestResponse getManifest(String host, Reference ref) throws IOException, InterruptedException {
         Endpoint ep = endpoint(host);
         String r0 = ref.digest() != null ? ref.digest().toString() : ref.tag() != null ? ref.tag() : Reference.DEFAULT_TAG;
         HttpResponse<InputStream> r = send(host, repoScope(ref, false),
@@ -336,7 +412,15 @@ public final class RegistryClient implements AutoCloseable {
 
     /** HEADs a manifest: its descriptor, or empty when the registry does not have it. */
     public Optional<Descriptor> headManifest(Reference ref) throws IOException, InterruptedException {
-        String host = ref.registryHost();
+        try {
+            return Optional.of(fromPullHosts(ref, host -> headManifest(host, ref).orElseThrow(() -> WharfException.notFound("manifest unknown"))));
+        } catch (WharfException e) {
+            if (e.kind() == ErrorKind.NOT_FOUND) return Optional.empty();
+            throw e;
+        }
+    }
+
+    private Optional<Descriptor> headManifest(String host, Reference ref) throws IOException, InterruptedException {
         Endpoint ep = endpoint(host);
         String r0 = ref.digest() != null ? ref.digest().toString() : ref.tag() != null ? ref.tag() : Reference.DEFAULT_TAG;
         HttpResponse<InputStream> r = send(host, repoScope(ref, false),
@@ -410,7 +494,10 @@ public final class RegistryClient implements AutoCloseable {
 
     /** Opens a blob, following redirects to storage (without our credentials); {@code offset} > 0 asks for a range. */
     private HttpResponse<InputStream> openBlob(Reference repo, Digest d, long offset) throws IOException, InterruptedException {
-        String host = repo.registryHost();
+        return fromPullHosts(repo, host -> openBlob(host, repo, d, offset));
+    }
+
+    private HttpResponse<InputStream> openBlob(String host, Reference repo, Digest d, long offset) throws IOException, InterruptedException {
         Endpoint ep = endpoint(host);
         HttpRequest.Builder b = HttpRequest.newBuilder(uri(ep, "/v2/" + repo.path() + "/blobs/" + d)).GET();
         if (offset > 0) b.header("Range", "bytes=" + offset + "-");

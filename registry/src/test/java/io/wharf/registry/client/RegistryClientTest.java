@@ -229,4 +229,31 @@ class RegistryClientTest {
             assertFalse(c.isInsecure("10.0.0.1:5000"));
         }
     }
+
+    @Test
+    void dockerHubReferencesGoThroughMirrors() throws Exception {
+        String host = start(RegistryConfig.defaults(), RegistryClient.Options.defaults());
+        Manifest m = pushImage(client, Reference.parse(host + "/library/busybox:1"), "bb".getBytes(), List.of());
+        try (RegistryClient viaMirror = new RegistryClient(RegistryClient.Options.defaults()
+                .withMirrors(List.of(java.net.URI.create("http://" + host))))) {
+            // "busybox:1" is docker.io/library/busybox:1: served by the mirror, Docker Hub is never asked
+            var r = viaMirror.resolve(Reference.parse("busybox:1"), Platform.of("linux", "amd64", null));
+            assertEquals(Digest.sha256(m.toBytes()), r.manifest().digest());
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            viaMirror.fetchBlob(Reference.parse("busybox"), m.layers().getFirst(), out, RegistryClient.Progress.NONE);
+            assertArrayEquals("bb".getBytes(), out.toByteArray());
+            assertTrue(viaMirror.headManifest(Reference.parse("busybox:1")).isPresent());
+        }
+    }
+
+    @Test
+    void httpsClientAgainstHttpRegistrySaysWhatDockerSays() throws Exception {
+        String host = start(RegistryConfig.defaults(), RegistryClient.Options.defaults().withLoopbackInsecure(false));
+        assertFalse(client.isInsecure(host));
+        var e = assertThrows(WharfException.class, () -> client.getManifest(Reference.parse(host + "/x:1")));
+        assertEquals("Get \"https://" + host + "/v2/\": http: server gave HTTP response to HTTPS client", e.getMessage());
+        try (RegistryClient ok = new RegistryClient(RegistryClient.Options.defaults().withLoopbackInsecure(false).withInsecure(Set.of(host)))) {
+            assertEquals(ErrorKind.NOT_FOUND, assertThrows(WharfException.class, () -> ok.getManifest(Reference.parse(host + "/x:1"))).kind());
+        }
+    }
 }

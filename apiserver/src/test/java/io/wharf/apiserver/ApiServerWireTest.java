@@ -1,0 +1,281 @@
+package io.wharf.apiserver;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.wharf.apiserver.pki.Pki;
+import io.wharf.common.Json;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The server over real HTTPS (HTTP/2 and HTTP/1.1) with a client certificate: wire behaviour and Status errors. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ApiServerWireTest {
+    Path tmp;
+    ApiServer server;
+    HttpClient h2;
+    HttpClient h1;
+    HttpClient anonymous;
+    String base;
+
+    @BeforeAll
+    void start() throws Exception {
+        tmp = Files.createTempDirectory("wharf-apiserver-wire");
+        server = new ApiServer(ApiServerConfig.underRoot(tmp));
+        server.start();
+        base = server.serverUrl();
+        Pki pki = server.pki();
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setKeyEntry("admin", pki.adminKey(), new char[0], new Certificate[]{pki.adminCert()});
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, new char[0]);
+        KeyStore ts = KeyStore.getInstance("PKCS12");
+        ts.load(null, null);
+        ts.setCertificateEntry("ca", pki.caCert());
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ts);
+        SSLContext mtls = SSLContext.getInstance("TLS");
+        mtls.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        SSLContext plain = SSLContext.getInstance("TLS");
+        plain.init(null, tmf.getTrustManagers(), null);
+        h2 = HttpClient.newBuilder().sslContext(mtls).version(HttpClient.Version.HTTP_2).connectTimeout(Duration.ofSeconds(5)).build();
+        h1 = HttpClient.newBuilder().sslContext(mtls).version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+        anonymous = HttpClient.newBuilder().sslContext(plain).build();
+    }
+
+    @AfterAll
+    void stop() throws IOException {
+        if (server != null) server.close();
+        try (var w = Files.walk(tmp)) {
+            w.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    HttpResponse<String> call(HttpClient c, String method, String path, String contentType, byte[] body, String accept) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20));
+        if (contentType != null) b.header("Content-Type", contentType);
+        if (accept != null) b.header("Accept", accept);
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        return c.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> json(String method, String path, String body) throws Exception {
+        return call(h2, method, path, "application/json", body == null ? null : body.replace('\'', '"').getBytes(StandardCharsets.UTF_8), null);
+    }
+
+    static JsonNode parse(HttpResponse<String> r) throws IOException {
+        return Json.MAPPER.readTree(r.body());
+    }
+
+    @Test
+    void versionOverHttp2AndHttp1() throws Exception {
+        HttpResponse<String> r2 = call(h2, "GET", "/version", null, null, null);
+        assertEquals(HttpClient.Version.HTTP_2, r2.version());
+        assertEquals("31", parse(r2).path("minor").asText());
+        HttpResponse<String> r1 = call(h1, "GET", "/version", null, null, null);
+        assertEquals(HttpClient.Version.HTTP_1_1, r1.version());
+        assertEquals("v1.31.0", parse(r1).path("gitVersion").asText());
+        assertEquals(200, call(h1, "GET", "/readyz", null, null, null).statusCode());
+        assertTrue(call(h1, "GET", "/metrics", null, null, null).body().contains("apiserver_request_total"));
+    }
+
+    @Test
+    void anonymousIs401() throws Exception {
+        HttpResponse<String> r = call(anonymous, "GET", "/api/v1/namespaces", null, null, null);
+        assertEquals(401, r.statusCode());
+        assertEquals("Unauthorized", parse(r).path("reason").asText());
+        assertEquals(200, call(anonymous, "GET", "/version", null, null, null).statusCode());
+    }
+
+    @Test
+    void discoveryLegacyAndAggregated() throws Exception {
+        HttpResponse<String> agg = call(h2, "GET", "/apis", null, null,
+                "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json");
+        assertEquals("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList", agg.headers().firstValue("Content-Type").orElse(""));
+        assertEquals("APIGroupDiscoveryList", parse(agg).path("kind").asText());
+        HttpResponse<String> beta = call(h2, "GET", "/api", null, null, "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList");
+        assertEquals("apidiscovery.k8s.io/v2beta1", parse(beta).path("apiVersion").asText());
+        assertEquals("APIVersions", parse(call(h2, "GET", "/api", null, null, "application/json")).path("kind").asText());
+        JsonNode v1 = parse(call(h2, "GET", "/api/v1", null, null, null));
+        assertEquals("APIResourceList", v1.path("kind").asText());
+        assertTrue(v1.path("resources").toString().contains("\"namespaces\""));
+        JsonNode oa = parse(call(h2, "GET", "/openapi/v3", null, null, null));
+        String url = oa.path("paths").path("api/v1").path("serverRelativeURL").asText();
+        assertTrue(url.startsWith("/openapi/v3/api/v1?hash="));
+        assertEquals("3.0.0", parse(call(h2, "GET", url, null, null, null)).path("openapi").asText());
+    }
+
+    @Test
+    void crudConflictsAndStatusErrors() throws Exception {
+        String p = "/api/v1/namespaces/default/configmaps";
+        HttpResponse<String> created = json("POST", p, "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c1'},'data':{'a':'1'}}");
+        assertEquals(201, created.statusCode(), created.body());
+        JsonNode c = parse(created);
+        assertFalse(c.path("metadata").path("uid").asText().isEmpty());
+        String rv = c.path("metadata").path("resourceVersion").asText();
+
+        HttpResponse<String> dup = json("POST", p, "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c1'}}");
+        assertEquals(409, dup.statusCode());
+        assertEquals("AlreadyExists", parse(dup).path("reason").asText());
+
+        assertEquals(200, json("PUT", p + "/c1", "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c1','resourceVersion':'" + rv + "'},'data':{'a':'2'}}").statusCode());
+        HttpResponse<String> stale = json("PUT", p + "/c1", "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c1','resourceVersion':'" + rv + "'},'data':{'a':'3'}}");
+        assertEquals(409, stale.statusCode());
+        assertEquals("Operation cannot be fulfilled on configmaps \"c1\": the object has been modified; please apply your changes to the latest version and try again",
+                parse(stale).path("message").asText());
+
+        HttpResponse<String> gen = json("POST", p, "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'generateName':'g-'}}");
+        assertTrue(parse(gen).path("metadata").path("name").asText().matches("g-[a-z0-9]{5}"));
+        HttpResponse<String> dry = json("POST", p + "?dryRun=All", "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'dry'}}");
+        assertEquals(201, dry.statusCode());
+        assertEquals(404, json("GET", p + "/dry", null).statusCode());
+
+        assertEquals(400, call(h2, "POST", p, "application/json", "{\"metadata\":".getBytes(), null).statusCode());
+        assertEquals(400, call(h2, "POST", p, "application/yaml", "a: [".getBytes(), null).statusCode());
+        assertEquals(400, call(h2, "POST", p, "application/vnd.kubernetes.protobuf", new byte[]{'k', '8', 's', 0, (byte) 0x0a, (byte) 0xff}, null).statusCode());
+        assertEquals(400, call(h2, "POST", p, "application/json", "[1,2]".getBytes(), null).statusCode());
+        assertEquals(400, call(h2, "POST", p, "application/json", "[".repeat(100_000).getBytes(), null).statusCode());
+        assertEquals(415, call(h2, "POST", p, "text/plain", "x".getBytes(), null).statusCode());
+        HttpResponse<String> bigH1 = call(h1, "POST", p, "application/json", new byte[4 * 1024 * 1024], null);
+        assertEquals(413, bigH1.statusCode());
+        assertEquals("RequestEntityTooLarge", parse(bigH1).path("reason").asText());
+        HttpResponse<String> invalid = json("POST", p, "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'Bad_Name'}}");
+        assertEquals(422, invalid.statusCode());
+        assertEquals("Invalid", parse(invalid).path("reason").asText());
+        HttpResponse<String> noNs = json("POST", "/api/v1/namespaces/nowhere/configmaps", "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'x'}}");
+        assertEquals(404, noNs.statusCode());
+        assertEquals("namespaces \"nowhere\" not found", parse(noNs).path("message").asText());
+        assertEquals(404, json("GET", "/api/v1/namespaces/default/nosuchthings", null).statusCode());
+    }
+
+    @Test
+    void patchTypes() throws Exception {
+        String p = "/api/v1/namespaces/default/configmaps";
+        json("POST", p, "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'pt','labels':{'a':'1'}},'data':{'x':'1'}}");
+        HttpResponse<String> m = call(h2, "PATCH", p + "/pt", "application/merge-patch+json", "{\"metadata\":{\"labels\":{\"a\":null,\"b\":\"2\"}}}".getBytes(), null);
+        assertEquals("{\"b\":\"2\"}", parse(m).path("metadata").path("labels").toString());
+        HttpResponse<String> jp = call(h2, "PATCH", p + "/pt", "application/json-patch+json", "[{\"op\":\"replace\",\"path\":\"/data/x\",\"value\":\"9\"}]".getBytes(), null);
+        assertEquals("9", parse(jp).path("data").path("x").asText());
+        HttpResponse<String> smp = call(h2, "PATCH", p + "/pt", "application/strategic-merge-patch+json", "{\"data\":{\"y\":\"2\"}}".getBytes(), null);
+        assertEquals("{\"x\":\"9\",\"y\":\"2\"}", parse(smp).path("data").toString());
+        HttpResponse<String> ssa = call(h2, "PATCH", p + "/ssa?fieldManager=me", "application/apply-patch+yaml",
+                "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"ssa\"},\"data\":{\"k\":\"v\"}}".getBytes(), null);
+        assertEquals(201, ssa.statusCode(), ssa.body());
+        assertEquals("me", parse(ssa).path("metadata").path("managedFields").get(0).path("manager").asText());
+        assertEquals(415, call(h2, "PATCH", p + "/pt", "application/json", "{}".getBytes(), null).statusCode());
+        assertEquals(404, call(h2, "PATCH", p + "/absent", "application/merge-patch+json", "{}".getBytes(), null).statusCode());
+    }
+
+    @Test
+    void listPagingSelectorsAndTable() throws Exception {
+        json("POST", "/api/v1/namespaces", "{'apiVersion':'v1','kind':'Namespace','metadata':{'name':'paging'}}");
+        String p = "/api/v1/namespaces/paging/configmaps";
+        for (int i = 0; i < 5; i++)
+            json("POST", p, "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'c" + i + "','labels':{'n':'" + (i % 2) + "'}}}");
+        JsonNode page1 = parse(json("GET", p + "?limit=2", null));
+        assertEquals(2, page1.path("items").size());
+        String cont = page1.path("metadata").path("continue").asText();
+        assertFalse(cont.isEmpty());
+        JsonNode page2 = parse(json("GET", p + "?limit=10&continue=" + cont, null));
+        assertEquals(3, page2.path("items").size());
+        assertTrue(page2.path("metadata").path("continue").isMissingNode());
+        assertEquals(2, parse(json("GET", p + "?labelSelector=n%3D1", null)).path("items").size());
+        assertEquals(1, parse(json("GET", p + "?fieldSelector=metadata.name%3Dc3", null)).path("items").size());
+        assertEquals(400, json("GET", p + "?fieldSelector=spec.bogus%3D1", null).statusCode());
+        JsonNode table = parse(call(h2, "GET", p, null, null, "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"));
+        assertEquals("Table", table.path("kind").asText());
+        assertEquals(5, table.path("rows").size());
+        assertEquals("PartialObjectMetadata", table.path("rows").get(0).path("object").path("kind").asText());
+        assertFalse(table.path("metadata").path("resourceVersion").asText().isEmpty());
+        // deletecollection by label
+        assertEquals(200, json("DELETE", p + "?labelSelector=n%3D0", null).statusCode());
+        assertEquals(2, parse(json("GET", p, null)).path("items").size());
+    }
+
+    @Test
+    void watchFromResourceVersionAnd410() throws Exception {
+        json("POST", "/api/v1/namespaces", "{'apiVersion':'v1','kind':'Namespace','metadata':{'name':'watching'}}");
+        String p = "/api/v1/namespaces/watching/configmaps";
+        String rv = parse(json("GET", p, null)).path("metadata").path("resourceVersion").asText();
+        HttpRequest req = HttpRequest.newBuilder(URI.create(base + p + "?watch=true&resourceVersion=" + rv + "&timeoutSeconds=5")).build();
+        HttpResponse<InputStream> w = h2.send(req, HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, w.statusCode());
+        json("POST", p, "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'w1'}}");
+        json("DELETE", p + "/w1", null);
+        var reader = new java.io.BufferedReader(new java.io.InputStreamReader(w.body(), StandardCharsets.UTF_8));
+        JsonNode e1 = Json.MAPPER.readTree(reader.readLine());
+        JsonNode e2 = Json.MAPPER.readTree(reader.readLine());
+        w.body().close();
+        assertEquals("ADDED", e1.path("type").asText());
+        assertEquals("w1", e1.path("object").path("metadata").path("name").asText());
+        assertEquals("DELETED", e2.path("type").asText());
+
+        json("POST", p, "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'w2'}}");
+        server.store().compact(server.store().currentRevision());
+        HttpResponse<String> gone = json("GET", p + "?watch=true&resourceVersion=" + rv, null);
+        assertTrue(gone.statusCode() == 410 || gone.body().contains("\"code\":410"), gone.statusCode() + " " + gone.body());
+    }
+
+    @Test
+    void deleteWithFinalizersPreconditionsAndNamespaceTermination() throws Exception {
+        json("POST", "/api/v1/namespaces", "{'apiVersion':'v1','kind':'Namespace','metadata':{'name':'fin'}}");
+        String p = "/api/v1/namespaces/fin/configmaps";
+        json("POST", p, "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'f','finalizers':['example.com/keep']}}");
+        HttpResponse<String> pre = json("DELETE", p + "/f", "{'preconditions':{'uid':'not-the-uid'}}");
+        assertEquals(409, pre.statusCode());
+        JsonNode d = parse(json("DELETE", p + "/f", "{'propagationPolicy':'Foreground'}"));
+        assertFalse(d.path("metadata").path("deletionTimestamp").asText().isEmpty());
+        assertTrue(d.path("metadata").path("finalizers").toString().contains("foregroundDeletion"));
+        // removing the finalizers completes the deletion
+        call(h2, "PATCH", p + "/f", "application/merge-patch+json", "{\"metadata\":{\"finalizers\":null}}".getBytes(), null);
+        assertEquals(404, json("GET", p + "/f", null).statusCode());
+        json("POST", p, "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'g'}}");
+        JsonNode ns = parse(json("DELETE", "/api/v1/namespaces/fin", null));
+        assertEquals("Terminating", ns.path("status").path("phase").asText());
+        HttpResponse<String> refused = json("POST", p, "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'late'}}");
+        assertTrue(refused.statusCode() == 403 || refused.statusCode() == 404, refused.body());
+        for (int i = 0; i < 50 && json("GET", "/api/v1/namespaces/fin", null).statusCode() != 404; i++) Thread.sleep(100);
+        assertEquals(404, json("GET", "/api/v1/namespaces/fin", null).statusCode());
+    }
+
+    @Test
+    void selfSubjectAccessReview() throws Exception {
+        HttpResponse<String> r = json("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+                "{'apiVersion':'authorization.k8s.io/v1','kind':'SelfSubjectAccessReview','spec':{'resourceAttributes':{'verb':'create','resource':'pods','namespace':'default'}}}");
+        assertEquals(201, r.statusCode(), r.body());
+        assertTrue(parse(r).path("status").path("allowed").asBoolean());
+    }
+
+    @Test
+    void kubeconfigMergeKeepsOtherEntries() throws Exception {
+        Path target = tmp.resolve("kube/config");
+        Files.createDirectories(target.getParent());
+        Files.writeString(target, "apiVersion: v1\nkind: Config\nclusters:\n- name: other\n  cluster: {server: https://x}\ncontexts: []\nusers: []\ncurrent-context: other\n");
+        server.mergeIntoKubeconfig(target, false);
+        JsonNode k = Json.YAML.readTree(target.toFile());
+        assertEquals(2, k.path("clusters").size());
+        assertEquals("other", k.path("current-context").asText());
+        assertEquals(List.of("other", "wharf"), List.of(k.path("clusters").get(0).path("name").asText(), k.path("clusters").get(1).path("name").asText()));
+    }
+}

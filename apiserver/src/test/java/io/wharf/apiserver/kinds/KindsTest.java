@@ -1,0 +1,92 @@
+package io.wharf.apiserver.kinds;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.wharf.apiserver.KindsProvider;
+import io.wharf.apiserver.ResourceRegistry;
+import io.wharf.apiserver.ResourceType;
+import org.junit.jupiter.api.Test;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class KindsTest {
+
+    ResourceRegistry registry() {
+        ResourceRegistry r = new ResourceRegistry();
+        KindsProvider p = KindsProvider.load();
+        assertNotNull(p, "the serving core finds io.wharf.apiserver.kinds.Kinds");
+        p.registerAll(r);
+        return r;
+    }
+
+    @Test
+    void discoveryDataAsKubernetesReportsIt() {
+        ResourceRegistry r = registry();
+        assertEquals(BuiltinTypes.all().size(), r.all().size());
+        ResourceType pods = r.byResource("", "v1", "pods").orElseThrow().type();
+        assertEquals(List.of("po"), pods.shortNames());
+        assertEquals(List.of("all"), pods.categories());
+        assertTrue(pods.namespaced());
+        assertEquals(Set.of("attach", "binding", "eviction", "exec", "log", "portforward", "status"),
+                new HashSet<>(pods.subresources().stream().map(ResourceType.Subresource::name).toList()));
+        assertEquals("Eviction", pods.subresource("eviction").orElseThrow().kind());
+        assertEquals("policy", pods.subresource("eviction").orElseThrow().group());
+        ResourceType deploy = r.byKind("apps", "v1", "Deployment").orElseThrow().type();
+        assertEquals("deployments", deploy.plural());
+        assertEquals("deployment", deploy.singular());
+        assertEquals(List.of("deploy"), deploy.shortNames());
+        assertEquals("Scale", deploy.subresource("scale").orElseThrow().kind());
+        assertEquals(ResourceType.ALL_VERBS, deploy.verbs());
+        ResourceType ns = r.byResource("", "v1", "namespaces").orElseThrow().type();
+        assertFalse(ns.namespaced());
+        assertFalse(ns.verbs().contains("deletecollection"));
+        assertEquals(Set.of("create"), r.byResource("authorization.k8s.io", "v1", "selfsubjectaccessreviews").orElseThrow().type().verbs());
+        String[][] shorts = {{"services", "svc"}, {"configmaps", "cm"}, {"nodes", "no"}, {"endpoints", "ep"}, {"events", "ev"},
+                {"serviceaccounts", "sa"}, {"limitranges", "limits"}, {"resourcequotas", "quota"}};
+        for (String[] s : shorts) assertEquals(List.of(s[1]), r.byResource("", "v1", s[0]).orElseThrow().type().shortNames(), s[0]);
+        assertEquals(List.of("rs"), r.byResource("apps", "v1", "replicasets").orElseThrow().type().shortNames());
+        assertEquals(List.of("ds"), r.byResource("apps", "v1", "daemonsets").orElseThrow().type().shortNames());
+        assertEquals(List.of("sts"), r.byResource("apps", "v1", "statefulsets").orElseThrow().type().shortNames());
+        assertEquals(List.of("cj"), r.byResource("batch", "v1", "cronjobs").orElseThrow().type().shortNames());
+        assertEquals(List.of("ing"), r.byResource("networking.k8s.io", "v1", "ingresses").orElseThrow().type().shortNames());
+        assertEquals(List.of("netpol"), r.byResource("networking.k8s.io", "v1", "networkpolicies").orElseThrow().type().shortNames());
+        assertEquals(List.of("pc"), r.byResource("scheduling.k8s.io", "v1", "priorityclasses").orElseThrow().type().shortNames());
+        assertEquals("TokenRequest", r.byResource("", "v1", "serviceaccounts").orElseThrow().type().subresource("token").orElseThrow().kind());
+        assertEquals(List.of("", "apps", "events.k8s.io", "authorization.k8s.io", "batch", "networking.k8s.io", "rbac.authorization.k8s.io",
+                "scheduling.k8s.io", "coordination.k8s.io", "discovery.k8s.io"), List.copyOf(r.groupVersions().keySet()));
+        for (ResourceRegistry.Entry e : r.all()) {
+            assertEquals(e.strategy().tableColumns().size(), e.strategy().tableRow(minimal(e.type())).size(), e.type().kind());
+        }
+    }
+
+    static ObjectNode minimal(ResourceType t) {
+        ObjectNode o = Fx.yaml("{metadata: {name: x, creationTimestamp: '2024-01-01T00:00:00Z'}}");
+        o.put("apiVersion", t.apiVersion()).put("kind", t.kind());
+        return o;
+    }
+
+    @Test
+    void bootstrapPolicyHasTheDefaultRoles() {
+        List<ObjectNode> objs = new Kinds().bootstrapObjects();
+        Set<String> roles = BootstrapPolicy.clusterRoleNames();
+        for (String n : List.of("cluster-admin", "admin", "edit", "view", "system:node", "system:basic-user", "system:discovery",
+                "system:public-info-viewer", "system:kube-scheduler", "system:kube-controller-manager", "system:node-bootstrapper"))
+            assertTrue(roles.contains(n), n);
+        ObjectNode crb = objs.stream().filter(o -> o.path("kind").asText().equals("ClusterRoleBinding")
+                && o.at("/metadata/name").asText().equals("cluster-admin")).findFirst().orElseThrow();
+        assertEquals("system:masters", crb.at("/subjects/0/name").asText());
+        ObjectNode view = objs.stream().filter(o -> o.at("/metadata/name").asText().equals("view")).findFirst().orElseThrow();
+        boolean viewWrites = false;
+        for (var rule : view.path("rules")) for (var v : rule.path("verbs")) if (!Set.of("get", "list", "watch").contains(v.asText())) viewWrites = true;
+        assertFalse(viewWrites, "view is read-only");
+        // every bootstrap object is valid for its own strategy
+        Kinds k = new Kinds();
+        for (ObjectNode o : objs) {
+            ResourceType t = o.path("kind").asText().equals("ClusterRole") ? BuiltinTypes.CLUSTERROLES : BuiltinTypes.CLUSTERROLEBINDINGS;
+            assertEquals(List.of(), Fx.create(k.strategyFor(t), o.deepCopy()), o.at("/metadata/name").asText());
+        }
+    }
+}
