@@ -484,9 +484,15 @@ public final class Builder {
                 case Env e -> {
                     List<String> env = new ArrayList<>(st.config.env() == null ? List.of() : st.config.env());
                     StringBuilder msg = new StringBuilder("ENV");
+                    // every pair is expanded with the environment from before the instruction (ENV a=1 b=$a: b is
+                    // the old a), as docker does
+                    ContainerConfig before = st.config;
                     for (KeyValue kv : e.pairs()) {
+                        ContainerConfig now = st.config;
+                        st.config = before;
                         String k = word(st, kv.key());
                         String v = word(st, kv.value());
+                        st.config = now;
                         if (k.isEmpty()) throw fail("ENV names can not be blank");
                         env.removeIf(x -> x.equals(k) || x.startsWith(k + "="));
                         env.add(k + "=" + v);
@@ -868,20 +874,22 @@ public final class Builder {
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
-            }, createdBy, null);
+                return null;
+            }, createdBy);
             cache.put(key, st.imageId);
             stream(" ---> " + st.imageId.shortHex() + "\n");
         }
 
         /** Prepares a snapshot on the stage's image, mounts it, runs {@code body}, unmounts and commits it. */
-        void withSnapshot(StageState st, Consumer<Path> body, String createdBy, Instant clamp) {
+        void withSnapshot(StageState st, Function<Path, Instant> body, String createdBy) {
             String key = "build-" + randomHex().substring(0, 24);
             Path mnt = tmp.resolve("mnt-" + key);
             images.prepare(key, st.imageId);
+            Instant clamp = null;
             try {
                 try {
                     images.mount(key, mnt);
-                    body.accept(mnt);
+                    clamp = body.apply(mnt);
                 } finally {
                     images.unmount(mnt);
                     try {
@@ -950,7 +958,6 @@ public final class Builder {
             final List<Source> fixedCtx = ctxSources;
             final Digest srcImage = fromImage;
             final Integer fmode = mode;
-            Instant[] clamp = {null};
             withSnapshot(st, merged -> {
                 String srcKey = null;
                 Path srcMnt = null;
@@ -967,8 +974,9 @@ public final class Builder {
                         }
                     }
                     int[] ids = chown == null || chown.isEmpty() ? new int[] {0, 0} : Users.resolve(merged, chown);
-                    clamp[0] = newestMtime(sources);
                     performCopy(merged, sources, destAbs, endsInSlash, c.add(), ids[0], ids[1], chown != null && !chown.isEmpty(), fmode, kw);
+                    // created parent dirs and copied-up dirs get the newest source time: same input, same layer
+                    return newestMtime(sources);
                 } catch (IOException e) {
                     throw fail("%s failed: %s", kw, e.getMessage());
                 } finally {
@@ -982,7 +990,7 @@ public final class Builder {
                     }
                     if (srcKey != null) images.remove(srcKey);
                 }
-            }, createdBy, null);
+            }, createdBy);
             cache.put(key, st.imageId);
             stream(" ---> " + st.imageId.shortHex() + "\n");
         }

@@ -1,5 +1,7 @@
 package io.wharf.cli;
 
+import io.wharf.registry.RegistryConfig;
+
 import java.util.List;
 
 /** The parts `wharf up` runs, in start order, and their foreground subcommands. */
@@ -7,11 +9,11 @@ final class Parts {
     private Parts() {}
 
     static List<Part> all() {
-        return List.of();
+        return List.of(RegistryCommand.part(s -> RegistryConfig.defaults().withRoot(s.root.resolve("registry"))));
     }
 
     /** The foreground subcommands (`wharf engine`, `wharf registry`, `wharf server`). */
     static List<Object> commands() {
-        return List.of();
+        return List.of(new RegistryCommand());
     }
 }

@@ -127,15 +127,16 @@ public final class Archive {
     // ---------------------------------------------------------------- stat (docker cp)
 
     /**
-     * {@code docker cp}'s stat: the parent path is resolved in the root, the final component is not followed; for a
-     * symlink {@code linkTarget} is the fully resolved path inside the container. NOT_FOUND when absent.
+     * {@code docker cp}'s stat (moby's ResolvePath + statPath): the directory part is resolved in the root; the final
+     * component is not followed unless the path ends with {@code /} or {@code /.}. {@code name} is the base name of
+     * the path as given ({@code "."} for {@code dir/.}); for a symlink {@code linkTarget} is its fully resolved path
+     * inside the container. NOT_FOUND when absent.
      */
     public static PathStat stat(Path root, String path) {
-        Path p = resolveInRoot(root, path, false);
+        Path p = resolveForCopy(root, path);
         Map<String, Object> a = unixAttrs(p);
         if (a == null) throw WharfException.notFound("Could not find the file %s in container", path);
         int mode = (Integer) a.get("mode");
-        String name = p.equals(root) ? "/" : p.getFileName().toString();
         String linkTarget = "";
         if (isType(mode, 0120000)) {
             Path resolved = resolveInRoot(root, path, true);
@@ -143,7 +144,23 @@ public final class Archive {
         }
         long size = (Long) a.get("size");
         FileTime mtime = (FileTime) a.get("lastModifiedTime");
-        return new PathStat(name, size, goFileMode(mode), mtime.toInstant(), linkTarget);
+        return new PathStat(copyBaseName(path), size, goFileMode(mode), mtime.toInstant(), linkTarget);
+    }
+
+    /** Follows the last component only for {@code dir/} and {@code dir/.}, as docker cp does. */
+    static Path resolveForCopy(Path root, String path) {
+        boolean follow = path.endsWith("/") || path.endsWith("/.") || path.equals(".");
+        return resolveInRoot(root, path, follow);
+    }
+
+    /** Go's filepath.Base of the absolute path as given: "." for a trailing "/.", "/" for the root. */
+    static String copyBaseName(String path) {
+        if (path.endsWith("/.") || path.equals(".")) return ".";
+        String[] parts = path.split("/");
+        for (int i = parts.length - 1; i >= 0; i--) {
+            if (!parts[i].isEmpty() && !parts[i].equals(".")) return parts[i].equals("..") ? "/" : parts[i];
+        }
+        return "/";
     }
 
     static boolean isType(int mode, int type) {
@@ -184,22 +201,30 @@ public final class Archive {
 
     // ---------------------------------------------------------------- tar out
 
-    /** How a tree is written out. */
-    public record TarOptions(boolean overlayWhiteoutsToOci, Instant clampMtime, boolean stripNames) {
+    /**
+     * How a tree is written out. Entries always carry numeric owners only (no user/group names), whole-second
+     * mtimes, and children in name order, so equal trees give equal tars.
+     *
+     * @param overlayWhiteoutsToOci turn overlay whiteouts (0/0 char devices, opaque xattrs) into OCI {@code .wh.} entries
+     * @param clampMtime            when set, no entry is newer than this (reproducible builds)
+     */
+    public record TarOptions(boolean overlayWhiteoutsToOci, Instant clampMtime) {
         /** A plain copy (docker cp, export). */
-        public static final TarOptions PLAIN = new TarOptions(false, null, false);
+        public static final TarOptions PLAIN = new TarOptions(false, null);
         /** A layer diff from an overlay upper dir. */
-        public static final TarOptions DIFF = new TarOptions(true, null, false);
+        public static final TarOptions DIFF = new TarOptions(true, null);
     }
 
     /**
-     * {@code docker cp} out: a tar of {@code path} (not following a final symlink) whose root entry is its base name
-     * ({@code dir1/}, {@code dir1/sub/a}). NOT_FOUND when absent.
+     * {@code docker cp} out: a tar of {@code path} (a final symlink is followed only for {@code dir/} and
+     * {@code dir/.}) whose root entry is the path's base name ({@code dir1/}, {@code dir1/sub/a}; {@code ./}, {@code ./a}
+     * for {@code dir1/.}, so the CLI copies the contents). NOT_FOUND when absent.
      */
     public static void tar(Path root, String path, OutputStream out) {
-        Path p = resolveInRoot(root, path, false);
+        Path p = resolveForCopy(root, path);
         if (unixAttrs(p) == null) throw WharfException.notFound("Could not find the file %s in container", path);
-        String base = p.equals(root) ? "." : p.getFileName().toString();
+        String base = copyBaseName(path);
+        if (base.equals("/")) base = ".";
         try (TarArchiveOutputStream tar = newTarOut(out)) {
             new TreeWriter(tar, TarOptions.PLAIN).write(p, base);
             tar.finish();
@@ -273,6 +298,8 @@ public final class Archive {
                 String parent = name.contains("/") ? name.substring(0, name.lastIndexOf('/') + 1) : "";
                 String base = name.substring(name.lastIndexOf('/') + 1);
                 TarArchiveEntry e = new TarArchiveEntry(parent + WHITEOUT_PREFIX + base);
+                e.setUserName("");
+                e.setGroupName("");
                 e.setSize(0);
                 e.setMode(0);
                 applyTimes(e, (FileTime) a.get("lastModifiedTime"));
@@ -312,10 +339,9 @@ public final class Archive {
             e.setMode(mode & 07777);
             e.setUserId((Integer) a.get("uid"));
             e.setGroupId((Integer) a.get("gid"));
-            if (opts.stripNames) {
-                e.setUserName("");
-                e.setGroupName("");
-            }
+            // numeric owners only: commons-compress would otherwise stamp the JVM user's name on every entry
+            e.setUserName("");
+            e.setGroupName("");
             applyTimes(e, (FileTime) a.get("lastModifiedTime"));
             for (String x : Native.llistxattr(p)) {
                 if (x.startsWith("trusted.overlay.")) continue;
@@ -334,6 +360,8 @@ public final class Archive {
             if (type == 0040000) {
                 if (opts.overlayWhiteoutsToOci && isOpaque(p)) {
                     TarArchiveEntry o = new TarArchiveEntry(name + "/" + WHITEOUT_OPAQUE);
+                    o.setUserName("");
+                    o.setGroupName("");
                     o.setSize(0);
                     o.setMode(0);
                     applyTimes(o, (FileTime) a.get("lastModifiedTime"));
@@ -371,7 +399,7 @@ public final class Archive {
         if (!isType((Integer) a.get("mode"), 0040000)) throw WharfException.invalid("extraction point is not a directory");
         String rel = root.relativize(d).toString();
         try {
-            new Extractor(root, rel, opts).run(tar);
+            new Extractor(root, rel, opts, List.of()).run(tar);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -382,19 +410,44 @@ public final class Archive {
      * uncompressed tar bytes read.
      */
     public static long applyLayer(Path dir, InputStream tar, ExtractOptions opts) throws IOException {
-        return new Extractor(dir, "", opts).run(tar);
+        return new Extractor(dir, "", opts, List.of()).run(tar);
+    }
+
+    /**
+     * Like {@link #applyLayer(Path, InputStream, ExtractOptions)} for a layer above {@code parents} (their
+     * directories, top first): a hardlink to a file that only a parent layer holds becomes a copy of that file, as
+     * containerd's applier does (a link cannot cross layer directories).
+     */
+    public static long applyLayer(Path dir, InputStream tar, ExtractOptions opts, List<Path> parents) throws IOException {
+        return new Extractor(dir, "", opts, parents).run(tar);
     }
 
     private static final class Extractor {
         final Path root;
         final String destRel;
         final ExtractOptions opts;
+        final List<Path> parents;
         final List<Map.Entry<Path, FileTime>> dirTimes = new ArrayList<>();
 
-        Extractor(Path root, String destRel, ExtractOptions opts) {
+        Extractor(Path root, String destRel, ExtractOptions opts, List<Path> parents) {
             this.root = root;
             this.destRel = destRel;
             this.opts = opts;
+            this.parents = parents;
+        }
+
+        /** The file {@code rel} as the parent layers show it (top first, whiteouts honoured), or null. */
+        Path inParents(String rel) {
+            for (Path p : parents) {
+                int ls = rel.lastIndexOf('/');
+                Path f = resolveInRoot(p, ls < 0 ? "" : rel.substring(0, ls), true).resolve(rel.substring(ls + 1));
+                Map<String, Object> a = unixAttrs(f);
+                if (a == null) continue;
+                int mode = (Integer) a.get("mode");
+                if (isType(mode, 0020000) && (Long) a.get("rdev") == 0) return null;
+                return isType(mode, 0100000) ? f : null;
+            }
+            return null;
         }
 
         long run(InputStream in) throws IOException {
@@ -469,6 +522,14 @@ public final class Archive {
                 Path src = lparent.resolve(linkName.substring(ls + 1));
                 ensureInside(src, e.getLinkName());
                 Map<String, Object> sa = unixAttrs(src);
+                if (sa == null && destRel.isEmpty() && inParents(linkName) != null) {
+                    Path from = inParents(linkName);
+                    Files.copy(from, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES, NOFOLLOW);
+                    Map<String, Object> fa = unixAttrs(from);
+                    Native.lchown(target, (Integer) fa.get("uid"), (Integer) fa.get("gid"));
+                    Native.chmod(target, (Integer) fa.get("mode") & 07777);
+                    return;
+                }
                 if (sa == null) throw WharfException.invalid("invalid hardlink %s -> %s: target does not exist", e.getName(), e.getLinkName());
                 if (isType((Integer) sa.get("mode"), 0040000)) throw WharfException.invalid("invalid hardlink %s -> %s: target is a directory", e.getName(), e.getLinkName());
                 Files.createLink(target, src);

@@ -125,6 +125,8 @@ final class ImageArchive {
     private static void dir(TarArchiveOutputStream tar, String name) throws IOException {
         TarArchiveEntry e = new TarArchiveEntry(name);
         e.setMode(0755);
+        e.setUserName("");
+        e.setGroupName("");
         e.setModTime(FileTime.fromMillis(0));
         tar.putArchiveEntry(e);
         tar.closeArchiveEntry();
@@ -133,6 +135,8 @@ final class ImageArchive {
     private static void file(TarArchiveOutputStream tar, String name, byte[] data) throws IOException {
         TarArchiveEntry e = new TarArchiveEntry(name);
         e.setMode(0644);
+        e.setUserName("");
+        e.setGroupName("");
         e.setSize(data.length);
         e.setModTime(FileTime.fromMillis(0));
         tar.putArchiveEntry(e);
@@ -144,6 +148,8 @@ final class ImageArchive {
         if (!written.add(d)) return;
         TarArchiveEntry e = new TarArchiveEntry("blobs/sha256/" + d.hex());
         e.setMode(0644);
+        e.setUserName("");
+        e.setGroupName("");
         e.setSize(cs.size(d));
         e.setModTime(FileTime.fromMillis(0));
         tar.putArchiveEntry(e);

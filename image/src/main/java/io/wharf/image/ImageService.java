@@ -98,6 +98,12 @@ public final class ImageService {
     }
 
     public ImageService(Path root, Clock clock) {
+        String jnu = System.getProperty("sun.jnu.encoding", "");
+        if (!jnu.equalsIgnoreCase("UTF-8")) {
+            // file names in layers are bytes, mostly UTF-8; without a UTF-8 locale the JDK cannot name them
+            org.slf4j.LoggerFactory.getLogger(ImageService.class).warn(
+                    "file name encoding is {}, not UTF-8: layers with non-ASCII file names will fail. Start the JVM with LC_ALL=C.UTF-8", jnu);
+        }
         this.root = root.toAbsolutePath();
         this.clock = clock;
         this.content = new ContentStore(this.root.resolve("content"));
@@ -799,7 +805,7 @@ public final class ImageService {
             Path upper = snapshotter.upperDir(key);
             Digest diffId;
             try (ContentStore.Writer w = content.writer()) {
-                Archive.tarTree(upper, w, new Archive.TarOptions(true, opts.reproducible() ? ts : null, opts.reproducible()));
+                Archive.tarTree(upper, w, new Archive.TarOptions(true, opts.reproducible() ? ts : null));
                 diffId = w.commit(null, -1);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);

@@ -117,6 +117,10 @@ public final class Snapshotter {
         try (Stream<Path> s = Files.list(activeMeta)) {
             for (Path p : s.filter(p -> p.toString().endsWith(".json")).toList()) {
                 Active a = Json.MAPPER.readValue(Files.readAllBytes(p), Active.class);
+                if (used.contains(a.n())) {
+                    Files.delete(p); // a commit that crashed after writing the layer record: the layer owns n
+                    continue;
+                }
                 active.put(a.key(), a);
                 used.add(a.n());
             }
@@ -201,7 +205,8 @@ public final class Snapshotter {
                 Path fs = dir.resolve("fs");
                 Files.createDirectory(fs);
                 MessageDigest md = Digest.newSha256();
-                long size = Archive.applyLayer(fs, new DigestInputStream(tar, md), ExtractOptions.LAYER);
+                List<Path> parents = parentChain == null ? List.of() : lowerDirs(parentChain);
+                long size = Archive.applyLayer(fs, new DigestInputStream(tar, md), ExtractOptions.LAYER, parents);
                 Digest actual = Digest.ofSha256(md);
                 if (!actual.equals(diffId)) {
                     throw WharfException.invalid("layer content digest %s does not match diff_id %s", actual, diffId);

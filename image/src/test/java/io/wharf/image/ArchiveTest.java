@@ -136,6 +136,20 @@ class ArchiveTest {
             for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) names.add(e.getName());
         }
         assertEquals(List.of("dir1/", "dir1/sub/", "dir1/sub/a"), names);
+
+        // docker cp c:/dir1/. copies the contents; c:/lnk/ follows a symlinked directory
+        Files.createSymbolicLink(root.resolve("lnk"), Path.of("dir1"));
+        assertEquals(".", Archive.stat(root, "/dir1/.").name());
+        assertEquals("lnk", Archive.stat(root, "/lnk/").name());
+        assertTrue(Archive.stat(root, "/lnk/").isDir());
+        assertFalse(Archive.stat(root, "/lnk").isDir());
+        ByteArrayOutputStream dot = new ByteArrayOutputStream();
+        Archive.tar(root, "/lnk/.", dot);
+        List<String> dotNames = new ArrayList<>();
+        try (var in = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(new ByteArrayInputStream(dot.toByteArray()))) {
+            for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) dotNames.add(e.getName());
+        }
+        assertEquals(List.of("./", "./sub/", "./sub/a"), dotNames);
     }
 
     @Test
@@ -179,6 +193,20 @@ class ArchiveTest {
                 }
             }
         }
+    }
+
+    @Test
+    void nonAsciiAndLongNames() throws Exception {
+        String longName = "d/" + "x".repeat(150) + "/" + "y".repeat(120);
+        extractLayer(new TarBuilder().file("caf\u00e9-\u65e5\u672c.txt", "u").file(longName, "l").build());
+        assertEquals("u", Files.readString(root.resolve("caf\u00e9-\u65e5\u672c.txt")));
+        assertEquals("l", Files.readString(root.resolve(longName)));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Archive.tarTree(root, out, Archive.TarOptions.PLAIN);
+        Path copy = Files.createDirectories(tmp.resolve("copy"));
+        Archive.applyLayer(copy, new ByteArrayInputStream(out.toByteArray()), ExtractOptions.LAYER);
+        assertEquals("u", Files.readString(copy.resolve("caf\u00e9-\u65e5\u672c.txt")));
+        assertEquals("l", Files.readString(copy.resolve(longName)));
     }
 
     @Test

@@ -305,6 +305,14 @@ class ImageServiceTest {
         svc.remove("x1");
         assertEquals(1, svc.snapshotter().layers().size());
         assertFalse(svc.snapshotter().exists("x1"));
+        // a forced removal while a stopped container uses the image keeps its layers until the container goes
+        svc.prepare("x2", id);
+        ContainerUsage stopped = img -> List.of(new ContainerUsage.User("x2", false));
+        List<DeleteItem> d = svc.delete(id.hex(), true, false, stopped);
+        assertEquals(List.of(DeleteItem.untagged("busybox:latest"), DeleteItem.deleted(id.toString())), d);
+        assertEquals(1, svc.snapshotter().layers().size());
+        svc.remove("x2");
+        assertTrue(svc.snapshotter().layers().isEmpty());
     }
 
     @Test

@@ -78,6 +78,20 @@ class SnapshotterTest {
     }
 
     @Test
+    void hardlinkToAParentLayerFileBecomesACopy() throws Exception {
+        Snapshotter s = new Snapshotter(tmp);
+        byte[] t1 = new TarBuilder().dir("bin").file("bin/tool", "T".getBytes(), 0751).build();
+        Snapshotter.Layer l1 = s.applyLayer(null, Digest.sha256(t1), new ByteArrayInputStream(t1));
+        byte[] t2 = new TarBuilder().dir("usr").hardlink("usr/tool2", "bin/tool").build();
+        Snapshotter.Layer l2 = s.applyLayer(l1.chainId(), Digest.sha256(t2), new ByteArrayInputStream(t2));
+        Path copy = s.layerDir(l2).resolve("usr/tool2");
+        assertEquals("T", Files.readString(copy));
+        assertEquals(0100751, Files.getAttribute(copy, "unix:mode"));
+        // without the parent it is refused
+        assertThrows(WharfException.class, () -> s.applyLayer(null, Digest.sha256(t2), new ByteArrayInputStream(t2)));
+    }
+
+    @Test
     void wrongDiffIdLeavesNothing() throws Exception {
         Snapshotter s = new Snapshotter(tmp);
         byte[] tar = new TarBuilder().file("a", "1").build();

@@ -49,6 +49,10 @@ class ImageConfigTest {
         assertTrue(i.select(Platform.parse("linux/amd64")).isPresent());
         assertTrue(i.select(Platform.parse("linux/arm64")).isEmpty());
         assertEquals(MediaTypes.Compression.GZIP, MediaTypes.layerCompression(MediaTypes.DOCKER_LAYER_GZIP));
+        // a zero size is still written (NON_EMPTY must not drop it)
+        String empty = new String(io.wharf.common.Json.bytes(Descriptor.of(MediaTypes.OCI_EMPTY, new byte[0])));
+        assertTrue(empty.contains("\"size\":0"), empty);
+        assertFalse(empty.contains("urls"), empty);
         assertEquals(MediaTypes.Compression.ZSTD, MediaTypes.layerCompression(MediaTypes.OCI_LAYER_ZSTD));
     }
 }

@@ -65,7 +65,7 @@ public final class RegistryServer implements Component {
         // the event loop only shuffles bytes; one thread per core is plenty, and small for idle RSS
         group = Transports.newGroup(Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())));
         HttpDecoderConfig decoder = new HttpDecoderConfig().setMaxChunkSize(1 << 20).setMaxHeaderSize(16 * 1024);
-        channel = Transports.bindTcp(group, config.host(), config.port(), new ChannelInitializer<>() {
+        ChannelInitializer<Channel> init = new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
                 ChannelPipeline p = ch.pipeline();
@@ -77,7 +77,14 @@ public final class RegistryServer implements Component {
                 p.addLast(new ChunkedWriteHandler());
                 p.addLast(new RegistryChannelHandler(api));
             }
-        });
+        };
+        try {
+            channel = Transports.bindTcp(group, config.host(), config.port(), init);
+        } catch (Exception e) {
+            close();
+            throw new io.wharf.common.WharfException(io.wharf.common.ErrorKind.UNAVAILABLE,
+                    "registry cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
+        }
         log.info("registry listening on {}://{}:{} (root {})", config.tls() ? "https" : "http", config.host(), port(), config.root());
     }
 

@@ -103,4 +103,13 @@ class PullTest extends RegistryTestBase {
         assertEquals(404, none.statusCode());
         assertEquals("MANIFEST_UNKNOWN", errorCode(none));
     }
+
+    @Test
+    void portInUseIsAClearError() {
+        RegistryServer second = new RegistryServer(RegistryConfig.defaults().withRoot(root).withListen("127.0.0.1", server.port()),
+                new io.wharf.registry.storage.InMemoryDriver(), java.time.Clock.systemUTC());
+        var e = assertThrows(io.wharf.common.WharfException.class, second::start);
+        assertTrue(e.getMessage().startsWith("registry cannot listen on 127.0.0.1:" + server.port()), e.getMessage());
+        second.close();
+    }
 }

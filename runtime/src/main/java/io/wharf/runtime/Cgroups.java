@@ -91,10 +91,20 @@ final class Cgroups {
         return null;
     }
 
+    /** Trimmed content of a procfs/sysfs/cgroupfs file, or null. */
     static String read(Path p) {
+        String s = readRaw(p);
+        return s == null ? null : s.trim();
+    }
+
+    /**
+     * Reads a pseudo-file with plain read() calls until EOF. Not Files.readString: it sizes its buffer from
+     * stat (0 here) and, e.g. for /proc/sys/kernel/cap_last_cap, returns "4" instead of "40\n".
+     */
+    static String readRaw(Path p) {
         if (p == null) return null;
-        try {
-            return Files.readString(p, StandardCharsets.UTF_8).trim();
+        try (java.io.FileInputStream in = new java.io.FileInputStream(p.toFile())) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             return null;
         }

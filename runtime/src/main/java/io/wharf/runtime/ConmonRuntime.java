@@ -183,7 +183,7 @@ public final class ConmonRuntime implements ContainerRuntime {
                 cleanupRuntimeState(old);
             }
             Files.createDirectories(d);
-            for (String f : List.of("exit", "oom", "pidfile", "conmon.pid", "conmon.out", "attach", "ctl", "winsz")) Files.deleteIfExists(d.resolve(f));
+            for (String f : List.of("exit", "oom", "oomkilled", "pidfile", "conmon.pid", "conmon.out", "attach", "ctl", "winsz")) Files.deleteIfExists(d.resolve(f));
             Files.deleteIfExists(exitDir.resolve(id));
 
             UserResolver.ResolvedUser user = UserResolver.resolve(spec.rootfs(), spec.user(), spec.groupAdd());
@@ -383,20 +383,21 @@ public final class ConmonRuntime implements ContainerRuntime {
     private ContainerState stateOf(Saved s) {
         Path d = dir(s.id());
         Path exit = d.resolve("exit");
-        boolean oom = s.oomKilled() || Files.exists(d.resolve("oom"));
         if (Files.exists(exit)) {
-            return stopped(s, d, exit, oom);
+            recordOom(s);
+            return stopped(s, d, exit, oomKilled(s));
         }
+        boolean oom = oomKilled(s);
         boolean alive = s.pid() > 0 && alive(s.pid(), s.pidStart());
         if (!alive) {
             // The container is gone; conmon writes the exit file a moment later. Give it that moment.
             boolean conmonAlive = s.conmonPid() > 0 && alive(s.conmonPid(), -1);
             long deadline = System.nanoTime() + (conmonAlive ? 2_000_000_000L : 0);
             while (System.nanoTime() < deadline) {
-                if (Files.exists(exit)) return stopped(s, d, exit, oom || Files.exists(d.resolve("oom")));
+                if (Files.exists(exit)) return stateOf(s);
                 sleep(10);
             }
-            if (Files.exists(exit)) return stopped(s, d, exit, oom || Files.exists(d.resolve("oom")));
+            if (Files.exists(exit)) return stateOf(s);
             // conmon is gone too and left no exit code (killed): Docker shows such containers as exited (255).
             return new ContainerState(s.id(), ContainerStatus.STOPPED, 0, 0, 255, oom, s.createdAt(), s.startedAt(),
                     s.startedAt() == null ? null : lastModified(d.resolve("ctr.log")), d, d.resolve("ctr.log"), s.tty());
@@ -440,11 +441,12 @@ public final class ConmonRuntime implements ContainerRuntime {
     /** Field 22 of /proc/PID/stat: start time in clock ticks since boot; guards against pid reuse. */
     static long procStartTime(long pid) {
         try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String stat = Cgroups.readRaw(Path.of("/proc/" + pid + "/stat"));
+            if (stat == null) return -1;
             int rp = stat.lastIndexOf(')');
             String[] f = stat.substring(rp + 2).split(" ");
             return Long.parseLong(f[19]); // fields after "pid (comm) ": state is index 0 = field 3
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             return -1;
         }
     }
@@ -454,13 +456,10 @@ public final class ConmonRuntime implements ContainerRuntime {
         if (now < 0) return false;
         if (start > 0 && now != start) return false;
         // a zombie is not alive for our purposes
-        try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            int rp = stat.lastIndexOf(')');
-            return stat.charAt(rp + 2) != 'Z';
-        } catch (IOException e) {
-            return false;
-        }
+        String stat = Cgroups.readRaw(Path.of("/proc/" + pid + "/stat"));
+        if (stat == null) return false;
+        int rp = stat.lastIndexOf(')');
+        return rp > 0 && rp + 2 < stat.length() && stat.charAt(rp + 2) != 'Z';
     }
 
     // ---------------------------------------------------------------- signals, stop, pause
@@ -586,23 +585,29 @@ public final class ConmonRuntime implements ContainerRuntime {
     }
 
     private static boolean isConmon(long pid) {
-        try {
-            return Files.readString(Path.of("/proc/" + pid + "/comm")).trim().equals("conmon");
-        } catch (IOException e) {
-            return false;
-        }
+        return "conmon".equals(Cgroups.read(Path.of("/proc/" + pid + "/comm")));
     }
 
-    /** Persists an OOM kill seen by the kernel counter while the cgroup still exists (conmon may miss it on v1). */
+    /**
+     * Persists an OOM kill seen by the kernel's counter (memory.oom_control oom_kill on v1, memory.events on v2)
+     * as BUNDLE/oomkilled, while the container's cgroup still exists (it goes with `crun delete`). conmon's own
+     * {@code oom} file is not trusted on v1: conmon 2.1.6 writes it for any event of its v1 eventfd, e.g. when a
+     * short-lived container's cgroup goes away.
+     */
     private void recordOom(Saved s) {
         Path d = dir(s.id());
-        if (Files.exists(d.resolve("oom"))) return;
+        if (Files.exists(d.resolve("oomkilled"))) return;
         try {
             if (cgroups.exists(s.cgroupsPath()) && cgroups.oomKills(0, s.cgroupsPath()) > 0) {
-                Files.write(d.resolve("oom"), new byte[0]);
+                Files.write(d.resolve("oomkilled"), new byte[0]);
             }
         } catch (IOException ignored) {
         }
+    }
+
+    private boolean oomKilled(Saved s) {
+        Path d = dir(s.id());
+        return s.oomKilled() || Files.exists(d.resolve("oomkilled")) || (cgroupMode == CgroupMode.V2 && Files.exists(d.resolve("oom")));
     }
 
     /** Deletes a directory tree without following symlinks and without descending into mount points. */

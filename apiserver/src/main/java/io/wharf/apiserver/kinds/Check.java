@@ -58,7 +58,7 @@ final class Check {
         JsonNode me = sel.get("matchExpressions");
         if (me != null && me.isArray()) {
             for (int i = 0; i < me.size(); i++) {
-                JsonNode r = me.get(i);
+                JsonNode r = me.path(i);
                 String p = path + ".matchExpressions[" + i + "]";
                 String op = Nodes.text(r, "operator");
                 JsonNode values = r.get("values");

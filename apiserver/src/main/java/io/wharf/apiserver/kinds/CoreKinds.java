@@ -251,7 +251,7 @@ final class CoreKinds {
             if (taints != null) {
                 Set<String> seen = new HashSet<>();
                 for (int i = 0; i < taints.size(); i++) {
-                    JsonNode t = taints.get(i);
+                    JsonNode t = taints.path(i);
                     String p = "spec.taints[" + i + "]";
                     String key = Nodes.text(t, "key"), effect = Nodes.text(t, "effect"), value = Nodes.text(t, "value");
                     if (key.isEmpty()) c.required(p + ".key", "");
@@ -337,18 +337,18 @@ final class CoreKinds {
             Check c = new Check();
             JsonNode subsets = obj.path("subsets");
             for (int i = 0; i < subsets.size(); i++) {
-                JsonNode ss = subsets.get(i);
+                JsonNode ss = subsets.path(i);
                 for (String list : List.of("addresses", "notReadyAddresses")) {
                     JsonNode addrs = ss.path(list);
                     for (int j = 0; j < addrs.size(); j++) {
-                        String ip = Nodes.text(addrs.get(j), "ip");
+                        String ip = Nodes.text(addrs.path(j), "ip");
                         if (ServiceStrategy.ipv4(ip) < 0 && !ServiceStrategy.isIpv6(ip))
                             c.invalid("subsets[" + i + "]." + list + "[" + j + "].ip", ip, "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)");
                     }
                 }
                 JsonNode ports = ss.path("ports");
                 for (int j = 0; j < ports.size(); j++) {
-                    long port = ports.get(j).path("port").asLong(0);
+                    long port = ports.path(j).path("port").asLong(0);
                     for (String m : Names.isValidPortNum(port)) c.invalid("subsets[" + i + "].ports[" + j + "].port", Nodes.num(port), m);
                 }
             }
@@ -530,7 +530,7 @@ final class CoreKinds {
             Check c = new Check();
             JsonNode limits = obj.path("spec").path("limits");
             for (int i = 0; i < limits.size(); i++) {
-                JsonNode it = limits.get(i);
+                JsonNode it = limits.path(i);
                 String p = "spec.limits[" + i + "]";
                 String type = Nodes.text(it, "type");
                 if (!TYPES.contains(type)) c.notSupported(p + ".type", type, TYPES);

@@ -158,7 +158,7 @@ public final class OpenApi {
     /** Follows allOf/$ref and array items to the object schema the next path segment is looked up in. */
     private static JsonNode resolve(JsonNode s) {
         for (int guard = 0; guard < 8 && s != null; guard++) {
-            if (s.has("allOf")) s = s.get("allOf").get(0);
+            if (s.has("allOf")) s = s.get("allOf").path(0);
             else if (s.has("$ref")) s = bundle().definitions().get(s.get("$ref").asText().substring(PREFIX.length()));
             else if ("array".equals(s.path("type").asText()) && s.has("items")) s = s.get("items");
             else return s;

@@ -40,7 +40,7 @@ final class OtherKinds {
             JsonNode rules = spec.path("rules");
             if (rules.isEmpty() && (db == null || db.isNull())) c.invalid("spec.rules", Nodes.raw("[]networking.IngressRule(nil)"), "either `defaultBackend` or `rules` must be specified");
             for (int i = 0; i < rules.size(); i++) {
-                JsonNode r = rules.get(i);
+                JsonNode r = rules.path(i);
                 String p = "spec.rules[" + i + "]";
                 String host = Nodes.text(r, "host");
                 if (!host.isEmpty()) {
@@ -53,7 +53,7 @@ final class OtherKinds {
                 JsonNode paths = http.path("paths");
                 if (paths.isEmpty()) c.required(p + ".http.paths", "");
                 for (int j = 0; j < paths.size(); j++) {
-                    JsonNode path = paths.get(j);
+                    JsonNode path = paths.path(j);
                     String pp = p + ".http.paths[" + j + "]";
                     String pt = Nodes.text(path, "pathType");
                     String pv = Nodes.text(path, "path");
@@ -73,12 +73,12 @@ final class OtherKinds {
             }
             JsonNode tls = spec.path("tls");
             for (int i = 0; i < tls.size(); i++) {
-                JsonNode hosts = tls.get(i).path("hosts");
+                JsonNode hosts = tls.path(i).path("hosts");
                 for (int j = 0; j < hosts.size(); j++) {
-                    String h = hosts.get(j).asText();
+                    String h = hosts.path(j).asText();
                     c.each("spec.tls[" + i + "].hosts[" + j + "]", h, h.contains("*") ? Names.isWildcardDNS1123Subdomain(h) : Names.isDNS1123Subdomain(h));
                 }
-                String sn = Nodes.text(tls.get(i), "secretName");
+                String sn = Nodes.text(tls.path(i), "secretName");
                 if (!sn.isEmpty()) c.each("spec.tls[" + i + "].secretName", sn, Names.isDNS1123Subdomain(sn));
             }
             return c.done();
@@ -253,7 +253,7 @@ final class OtherKinds {
             else if (!ADDRESS_TYPES.contains(at)) c.notSupported("addressType", at, ADDRESS_TYPES);
             JsonNode eps = obj.path("endpoints");
             for (int i = 0; i < eps.size(); i++) {
-                JsonNode addrs = eps.get(i).path("addresses");
+                JsonNode addrs = eps.path(i).path("addresses");
                 if (addrs.isEmpty()) c.required("endpoints[" + i + "].addresses", "must contain at least 1 address");
             }
             return c.done();
@@ -352,7 +352,7 @@ final class OtherKinds {
             c.each("metadata.name", name, Names.isValidPathSegmentName(name));
             JsonNode rules = obj.path("rules");
             for (int i = 0; i < rules.size(); i++) {
-                JsonNode r = rules.get(i);
+                JsonNode r = rules.path(i);
                 String p = "rules[" + i + "]";
                 if (r.path("verbs").isEmpty()) c.required(p + ".verbs", "verbs must contain at least one value");
                 boolean hasUrls = !r.path("nonResourceURLs").isEmpty();
@@ -406,7 +406,7 @@ final class OtherKinds {
             else c.each("roleRef.name", rn, Names.isValidPathSegmentName(rn));
             JsonNode subjects = obj.path("subjects");
             for (int i = 0; i < subjects.size(); i++) {
-                JsonNode s = subjects.get(i);
+                JsonNode s = subjects.path(i);
                 String p = "subjects[" + i + "]";
                 String sk = Nodes.text(s, "kind");
                 if (Nodes.text(s, "name").isEmpty()) c.required(p + ".name", "");

@@ -185,7 +185,7 @@ final class PodSpecs {
         Set<String> volumeNames = new HashSet<>();
         ArrayNode vols = Nodes.arrOrNull(spec, "volumes");
         if (vols != null) for (int i = 0; i < vols.size(); i++) {
-            JsonNode v = vols.get(i);
+            JsonNode v = vols.path(i);
             String vp = path + ".volumes[" + i + "]";
             String name = Nodes.text(v, "name");
             if (name.isEmpty()) c.required(vp + ".name", "");
@@ -201,10 +201,10 @@ final class PodSpecs {
         Set<String> allNames = new HashSet<>();
         ArrayNode inits = Nodes.arrOrNull(spec, "initContainers");
         if (inits != null) for (int i = 0; i < inits.size(); i++)
-            validateContainer(inits.get(i), path + ".initContainers[" + i + "]", allNames, volumeNames, c);
+            validateContainer(inits.path(i), path + ".initContainers[" + i + "]", allNames, volumeNames, c);
         if (containers == null || containers.isEmpty()) c.required(path + ".containers", "");
         else for (int i = 0; i < containers.size(); i++)
-            validateContainer(containers.get(i), path + ".containers[" + i + "]", allNames, volumeNames, c);
+            validateContainer(containers.path(i), path + ".containers[" + i + "]", allNames, volumeNames, c);
 
         String rp = Nodes.text(spec, "restartPolicy");
         if (rp.isEmpty()) c.required(path + ".restartPolicy", "");
@@ -224,10 +224,10 @@ final class PodSpecs {
         String sub = Nodes.text(spec, "subdomain");
         if (!sub.isEmpty()) c.each(path + ".subdomain", sub, Names.isDNS1123Label(sub));
         ArrayNode tol = Nodes.arrOrNull(spec, "tolerations");
-        if (tol != null) for (int i = 0; i < tol.size(); i++) validateToleration(tol.get(i), path + ".tolerations[" + i + "]", c);
+        if (tol != null) for (int i = 0; i < tol.size(); i++) validateToleration(tol.path(i), path + ".tolerations[" + i + "]", c);
         ArrayNode ips = Nodes.arrOrNull(spec, "imagePullSecrets");
         if (ips != null) for (int i = 0; i < ips.size(); i++)
-            if (Nodes.text(ips.get(i), "name").isEmpty()) c.required(path + ".imagePullSecrets[" + i + "].name", "");
+            if (Nodes.text(ips.path(i), "name").isEmpty()) c.required(path + ".imagePullSecrets[" + i + "].name", "");
     }
 
     static void validateToleration(JsonNode t, String p, Check c) {
@@ -265,7 +265,7 @@ final class PodSpecs {
         ArrayNode ports = Nodes.arrOrNull(ctr, "ports");
         Set<String> portNames = new HashSet<>();
         if (ports != null) for (int i = 0; i < ports.size(); i++) {
-            JsonNode port = ports.get(i);
+            JsonNode port = ports.path(i);
             String pp = p + ".ports[" + i + "]";
             String pn = Nodes.text(port, "name");
             if (!pn.isEmpty()) {
@@ -283,17 +283,17 @@ final class PodSpecs {
         }
         ArrayNode env = Nodes.arrOrNull(ctr, "env");
         if (env != null) for (int i = 0; i < env.size(); i++) {
-            String en = Nodes.text(env.get(i), "name");
+            String en = Nodes.text(env.path(i), "name");
             String ep = p + ".env[" + i + "].name";
             if (en.isEmpty()) c.required(ep, "");
             else c.each(ep, en, Names.isEnvVarName(en));
-            JsonNode vf = env.get(i).get("valueFrom");
-            if (vf != null && env.get(i).has("value") && !Nodes.text(env.get(i), "value").isEmpty())
+            JsonNode vf = env.path(i).get("valueFrom");
+            if (vf != null && env.path(i).has("value") && !Nodes.text(env.path(i), "value").isEmpty())
                 c.invalid(p + ".env[" + i + "].valueFrom", "", "may not be specified when `value` is not empty");
         }
         ArrayNode mounts = Nodes.arrOrNull(ctr, "volumeMounts");
         if (mounts != null) for (int i = 0; i < mounts.size(); i++) {
-            JsonNode m = mounts.get(i);
+            JsonNode m = mounts.path(i);
             String mp = p + ".volumeMounts[" + i + "]";
             String vn = Nodes.text(m, "name");
             if (vn.isEmpty()) c.required(mp + ".name", "");

@@ -118,7 +118,7 @@ final class PodStrategy implements ResourceStrategy {
         boolean initializing = false;
         JsonNode ics = status.path("initContainerStatuses");
         for (int i = 0; i < ics.size(); i++) {
-            JsonNode cs = ics.get(i);
+            JsonNode cs = ics.path(i);
             restarts += cs.path("restartCount").asInt(0);
             String fin = Printing.str(cs, "lastState", "terminated", "finishedAt");
             if (!fin.isEmpty() && fin.compareTo(lastRestart) > 0) lastRestart = fin;
@@ -152,7 +152,7 @@ final class PodStrategy implements ResourceStrategy {
             boolean hasRunning = false;
             JsonNode css = status.path("containerStatuses");
             for (int i = css.size() - 1; i >= 0; i--) {
-                JsonNode cs = css.get(i);
+                JsonNode cs = css.path(i);
                 restarts += cs.path("restartCount").asInt(0);
                 String fin = Printing.str(cs, "lastState", "terminated", "finishedAt");
                 if (!fin.isEmpty() && fin.compareTo(lastRestart) > 0) lastRestart = fin;
@@ -178,7 +178,7 @@ final class PodStrategy implements ResourceStrategy {
         row.add(restartsStr);
         row.add(Printing.age(pod));
         String ip = "";
-        if (status.path("podIPs").size() > 0) ip = Nodes.text(status.path("podIPs").get(0), "ip");
+        if (status.path("podIPs").size() > 0) ip = Nodes.text(status.path("podIPs").path(0), "ip");
         if (ip.isEmpty()) ip = Nodes.text(status, "podIP");
         row.add(Printing.orNone(ip));
         row.add(Printing.orNone(Nodes.text(spec, "nodeName")));

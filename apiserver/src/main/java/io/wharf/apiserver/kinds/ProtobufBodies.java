@@ -104,7 +104,15 @@ public final class ProtobufBodies {
         ObjectNode out = Nodes.F.objectNode();
         out.put("apiVersion", apiVersion);
         out.put("kind", kind);
-        ObjectNode fields = (ObjectNode) toJson(msg, "");
+        ObjectNode fields;
+        try {
+            fields = (ObjectNode) toJson(msg, "");
+        } catch (WharfException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // e.g. a timestamp outside java.time's range: hostile input is a 400, never a 500
+            throw new WharfException(ErrorKind.INVALID_ARGUMENT, "unable to decode " + kind + " from protobuf: " + e.getMessage());
+        }
         if (fields != null) out.setAll(fields);
         if (!out.has("metadata")) out.putObject("metadata");
         return out;

@@ -116,7 +116,7 @@ final class ServiceStrategy implements ResourceStrategy {
             String cip = Nodes.text(spec, "clusterIP");
             ArrayNode cips = Nodes.arrOrNull(spec, "clusterIPs");
             if (!cip.isEmpty() && (cips == null || cips.isEmpty())) spec.putArray("clusterIPs").add(cip);
-            else if (cip.isEmpty() && cips != null && !cips.isEmpty()) spec.put("clusterIP", cips.get(0).asText());
+            else if (cip.isEmpty() && cips != null && !cips.isEmpty()) spec.put("clusterIP", cips.path(0).asText());
         }
     }
 
@@ -125,12 +125,18 @@ final class ServiceStrategy implements ResourceStrategy {
         obj.putObject("status").putObject("loadBalancer");
     }
 
-    /** patchAllocatedValues: an update that leaves out clusterIP or nodePorts keeps the allocated ones. */
+    /**
+     * patchAllocatedValues: an update that leaves out clusterIP or nodePorts keeps the allocated ones; and
+     * dropTypeDependentFields: a type change that leaves the old type's fields untouched drops them (NodePort ->
+     * ClusterIP clears the node ports, -> ExternalName clears the cluster IPs), as kube-apiserver does.
+     */
     @Override
     public void prepareForUpdate(ObjectNode n, ObjectNode o) {
         ObjectNode ns = Nodes.obj(n, "spec");
         JsonNode os = o.path("spec");
         String newType = Nodes.text(ns, "type");
+        String oldType = Nodes.text(os, "type");
+        if (!newType.equals(oldType)) dropTypeDependentFields(ns, os, oldType, newType);
         if (!newType.equals("ExternalName") && !Nodes.text(os, "type").equals("ExternalName")) {
             if (Nodes.text(ns, "clusterIP").isEmpty() && !Nodes.text(os, "clusterIP").isEmpty()) {
                 ns.put("clusterIP", Nodes.text(os, "clusterIP"));
@@ -148,6 +154,30 @@ final class ServiceStrategy implements ResourceStrategy {
                         break;
                     }
             }
+        }
+    }
+
+    private static void dropTypeDependentFields(ObjectNode ns, JsonNode os, String oldType, String newType) {
+        if (newType.equals("ExternalName") && Nodes.text(ns, "clusterIP").equals(Nodes.text(os, "clusterIP"))) {
+            for (String f : List.of("clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy", "internalTrafficPolicy")) ns.remove(f);
+        }
+        if (needsNodePorts(oldType) && !needsNodePorts(newType)) {
+            ArrayNode ports = Nodes.arrOrNull(ns, "ports");
+            boolean same = true;
+            if (ports != null) for (JsonNode p : ports) {
+                long np = p.path("nodePort").asLong(0);
+                if (np == 0) continue;
+                boolean found = false;
+                for (JsonNode op : os.path("ports")) if (op.path("nodePort").asLong(0) == np) found = true;
+                if (!found) same = false;
+            }
+            if (same && ports != null) for (JsonNode p : ports) if (p instanceof ObjectNode po) po.remove("nodePort");
+            if (Nodes.text(ns, "externalTrafficPolicy").equals(Nodes.text(os, "externalTrafficPolicy")) && Nodes.arrOrNull(ns, "externalIPs") == null)
+                ns.remove("externalTrafficPolicy");
+        }
+        if (oldType.equals("LoadBalancer") && !newType.equals("LoadBalancer")) {
+            if (ns.path("allocateLoadBalancerNodePorts").equals(os.path("allocateLoadBalancerNodePorts"))) ns.remove("allocateLoadBalancerNodePorts");
+            if (ns.path("healthCheckNodePort").equals(os.path("healthCheckNodePort"))) ns.remove("healthCheckNodePort");
         }
     }
 
@@ -173,7 +203,7 @@ final class ServiceStrategy implements ResourceStrategy {
         } else {
             ArrayNode cips = Nodes.arrOrNull(spec, "clusterIPs");
             if (cips != null) for (int i = 0; i < cips.size(); i++) {
-                String ip = cips.get(i).asText();
+                String ip = cips.path(i).asText();
                 if (ip.equals("None") && i == 0) continue;
                 if (ipv4(ip) < 0 && !isIpv6(ip)) c.invalid("spec.clusterIPs[" + i + "]", ip, "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)");
             }
@@ -185,7 +215,7 @@ final class ServiceStrategy implements ResourceStrategy {
         if (ports != null) {
             Set<String> names = new HashSet<>(), keys = new HashSet<>();
             for (int i = 0; i < ports.size(); i++) {
-                JsonNode p = ports.get(i);
+                JsonNode p = ports.path(i);
                 String pp = "spec.ports[" + i + "]";
                 String pn = Nodes.text(p, "name");
                 if (ports.size() > 1 && pn.isEmpty()) c.required(pp + ".name", "");
@@ -212,7 +242,7 @@ final class ServiceStrategy implements ResourceStrategy {
         c.labels(spec.get("selector"), "spec.selector");
         ArrayNode ext = Nodes.arrOrNull(spec, "externalIPs");
         if (ext != null) for (int i = 0; i < ext.size(); i++) {
-            String ip = ext.get(i).asText();
+            String ip = ext.path(i).asText();
             if (ipv4(ip) < 0 && !isIpv6(ip)) c.invalid("spec.externalIPs[" + i + "]", ip, "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)");
         }
         String etp = Nodes.text(spec, "externalTrafficPolicy");
@@ -294,7 +324,7 @@ final class ServiceStrategy implements ResourceStrategy {
             Set<Long> mine = new HashSet<>();
             ArrayNode ports = Nodes.arrOrNull(spec, "ports");
             if (ports != null) for (int i = 0; i < ports.size(); i++) {
-                if (!(ports.get(i) instanceof ObjectNode p)) continue;
+                if (!(ports.path(i) instanceof ObjectNode p)) continue;
                 long np = p.path("nodePort").asLong(0);
                 if (np != 0) {
                     if (oldPorts.contains(np)) { mine.add(np); continue; }
@@ -322,7 +352,7 @@ final class ServiceStrategy implements ResourceStrategy {
     private static boolean samePortOtherProtocol(ArrayNode ports, int idx, long np) {
         JsonNode me = ports.get(idx);
         for (int j = 0; j < idx; j++) {
-            JsonNode p = ports.get(j);
+            JsonNode p = ports.path(j);
             if (p.path("nodePort").asLong(0) == np && p.path("port").asLong() == me.path("port").asLong()
                     && !Nodes.text(p, "protocol").equals(Nodes.text(me, "protocol"))) return true;
         }
@@ -382,7 +412,7 @@ final class ServiceStrategy implements ResourceStrategy {
         String type = Nodes.text(spec, "type");
         row.add(type);
         JsonNode cips = spec.path("clusterIPs");
-        row.add(cips.size() > 0 ? cips.get(0).asText() : Nodes.text(spec, "clusterIP").isEmpty() ? "<none>" : Nodes.text(spec, "clusterIP"));
+        row.add(cips.size() > 0 ? cips.path(0).asText() : Nodes.text(spec, "clusterIP").isEmpty() ? "<none>" : Nodes.text(spec, "clusterIP"));
         row.add(externalIp(o));
         List<String> pieces = new ArrayList<>();
         for (JsonNode p : spec.path("ports")) {

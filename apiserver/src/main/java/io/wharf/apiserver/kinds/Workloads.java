@@ -323,7 +323,8 @@ final class Workloads {
         @Override
         public List<FieldError> validateUpdate(ObjectNode n, ObjectNode o) {
             List<FieldError> errs = new ArrayList<>(validateCreate(n));
-            ObjectNode a = n.path("spec").deepCopy(), b = o.path("spec").deepCopy();
+            ObjectNode a = n.path("spec") instanceof ObjectNode x ? x.deepCopy() : Nodes.F.objectNode();
+            ObjectNode b = o.path("spec") instanceof ObjectNode y ? y.deepCopy() : Nodes.F.objectNode();
             for (ObjectNode s : List.of(a, b))
                 s.remove(List.of("replicas", "ordinals", "template", "updateStrategy", "persistentVolumeClaimRetentionPolicy", "minReadySeconds"));
             if (!a.equals(b))

@@ -187,28 +187,6 @@ public final class OpenApiGenerator {
         describeReferences();
     }
 
-    /**
-     * The model classes lose the descriptions of properties that are references (metadata, spec, status...). Kubernetes
-     * gives metadata a standard text; for the others the referenced type's own description is the closest real text.
-     */
-    void describeReferences() {
-        for (ObjectNode def : defs.values()) {
-            if (!(def.get("properties") instanceof ObjectNode props)) continue;
-            for (var it = props.fields(); it.hasNext(); ) {
-                var e = it.next();
-                ObjectNode p = (ObjectNode) e.getValue();
-                if (p.has("description") || !p.has("allOf")) continue;
-                String ref = p.get("allOf").get(0).get("$ref").asText().substring("#/components/schemas/".length());
-                if (e.getKey().equals("metadata") && ref.endsWith("ObjectMeta"))
-                    p.put("description", "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata");
-                else if (e.getKey().equals("metadata") && ref.endsWith("ListMeta"))
-                    p.put("description", "Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds");
-                else if (defs.containsKey(ref) && defs.get(ref).has("description"))
-                    p.put("description", defs.get(ref).get("description").asText());
-            }
-        }
-    }
-
     void visit(Class<?> root, String pkg) throws Exception {
         todo.push(new Object[]{root, pkg});
         while (!todo.isEmpty()) {
@@ -342,6 +320,31 @@ public final class OpenApiGenerator {
         defs.put("io.k8s.apimachinery.pkg.runtime.RawExtension", F.objectNode()
                 .put("description", "RawExtension is used to hold extensions in external versions.")
                 .put("type", "object"));
+    }
+
+    /**
+     * The model classes lose the descriptions of properties that are references (metadata, spec, status, strategy...).
+     * Those are filled from the JSDoc of the npm package kubernetes-types 1.30.0 (generated from the same upstream
+     * OpenAPI document), extracted once into {@code kubernetes-types-1.30-descriptions.json.gz}. A reference without a
+     * text there keeps none: kubectl explain then prints the referenced type's description (repeating it would print it twice).
+     */
+    void describeReferences() throws java.io.IOException {
+        com.fasterxml.jackson.databind.JsonNode known;
+        try (var in = new java.util.zip.GZIPInputStream(OpenApiGenerator.class.getResourceAsStream("kubernetes-types-1.30-descriptions.json.gz"))) {
+            known = Json.MAPPER.readTree(in);
+        }
+        for (var d : defs.entrySet()) {
+            ObjectNode def = d.getValue();
+            if (!def.has("description") && known.path(d.getKey()).has("")) def.put("description", known.path(d.getKey()).path("").asText());
+            if (!(def.get("properties") instanceof ObjectNode props)) continue;
+            for (var it = props.fields(); it.hasNext(); ) {
+                var e = it.next();
+                ObjectNode p = (ObjectNode) e.getValue();
+                if (p.has("description")) continue;
+                String text = known.path(d.getKey()).path(e.getKey()).asText("");
+                if (!text.isEmpty()) p.put("description", text);
+            }
+        }
     }
 
     /** Writes {defs, roots} gzipped. */

@@ -37,6 +37,9 @@ class OpenApiTest {
         assertEquals("#/components/schemas/io.k8s.api.core.v1.PodSpec", pod.at("/properties/spec/allOf/0/$ref").asText());
         ObjectNode podSpec = v1.get("io.k8s.api.core.v1.PodSpec");
         assertEquals("containers", podSpec.at("/required/0").asText());
+        assertTrue(pod.at("/properties/spec/description").asText().startsWith("Specification of the desired behavior of the pod."));
+        assertEquals("The deployment strategy to use to replace existing pods with new ones.",
+                OpenApi.schemas("apps/v1").get("io.k8s.api.apps.v1.DeploymentSpec").at("/properties/strategy/description").asText());
         assertTrue(podSpec.at("/properties/terminationGracePeriodSeconds/description").asText().contains("Defaults to 30 seconds"));
         assertEquals("int64", podSpec.at("/properties/terminationGracePeriodSeconds/format").asText());
         assertEquals("object", v1.get("io.k8s.api.core.v1.Container").at("/properties/resources/allOf/0/$ref").isMissingNode() ? "x" : "object");

@@ -92,6 +92,51 @@ class ProtobufBodiesTest {
     }
 
     @Test
+    void inlineStructsAreSpreadIntoTheirParent() throws Exception {
+        io.kubernetes.client.proto.V1Networking.Ingress ing = io.kubernetes.client.proto.V1Networking.Ingress.newBuilder()
+                .setMetadata(meta("ing1"))
+                .setSpec(io.kubernetes.client.proto.V1Networking.IngressSpec.newBuilder().setIngressClassName("nginx")
+                        .addRules(io.kubernetes.client.proto.V1Networking.IngressRule.newBuilder().setHost("myblog.pod.com")
+                                .setIngressRuleValue(io.kubernetes.client.proto.V1Networking.IngressRuleValue.newBuilder()
+                                        .setHttp(io.kubernetes.client.proto.V1Networking.HTTPIngressRuleValue.newBuilder()
+                                                .addPaths(io.kubernetes.client.proto.V1Networking.HTTPIngressPath.newBuilder()
+                                                        .setPath("/").setPathType("Prefix")
+                                                        .setBackend(io.kubernetes.client.proto.V1Networking.IngressBackend.newBuilder()
+                                                                .setService(io.kubernetes.client.proto.V1Networking.IngressServiceBackend.newBuilder()
+                                                                        .setName("myblog").setPort(io.kubernetes.client.proto.V1Networking.ServiceBackendPort.newBuilder().setNumber(80)))))))))
+                .build();
+        ObjectNode o = ProtobufBodies.decode(envelope("networking.k8s.io/v1", "Ingress", ing));
+        assertEquals("Prefix", o.at("/spec/rules/0/http/paths/0/pathType").asText());
+        assertFalse(o.at("/spec/rules/0").has("ingressRuleValue"));
+        V1.Pod pod = V1.Pod.newBuilder().setMetadata(meta("p")).setSpec(V1.PodSpec.newBuilder()
+                .addVolumes(V1.Volume.newBuilder().setName("data").setVolumeSource(V1.VolumeSource.newBuilder().setEmptyDir(V1.EmptyDirVolumeSource.newBuilder())))
+                .addContainers(V1.Container.newBuilder().setName("c").setImage("i").setLivenessProbe(V1.Probe.newBuilder()
+                        .setHandler(V1.ProbeHandler.newBuilder().setTcpSocket(V1.TCPSocketAction.newBuilder().setPort(
+                                io.kubernetes.client.proto.IntStr.IntOrString.newBuilder().setType(0).setIntVal(80)))).setPeriodSeconds(5)))).build();
+        ObjectNode p = ProtobufBodies.decode(envelope("v1", "Pod", pod));
+        assertTrue(p.at("/spec/volumes/0/emptyDir").isObject(), p.toString());
+        assertEquals(80, p.at("/spec/containers/0/livenessProbe/tcpSocket/port").asInt());
+    }
+
+    @Test
+    void hostileBytesGiveOnlyInvalidArgumentOrUnsupported() throws Exception {
+        java.util.Random r = new java.util.Random(42);
+        byte[] good = HexFormat.of().parseHex(NAMESPACE_NOHI);
+        for (int i = 0; i < 2000; i++) {
+            byte[] b = good.clone();
+            int flips = 1 + r.nextInt(4);
+            for (int j = 0; j < flips; j++) b[4 + r.nextInt(b.length - 4)] = (byte) r.nextInt(256);
+            try {
+                ProtobufBodies.decode(b);
+            } catch (WharfException e) {
+                assertTrue(e.kind() == ErrorKind.INVALID_ARGUMENT || e.kind() == ErrorKind.UNSUPPORTED, e.toString());
+            }
+        }
+        V1.Namespace farFuture = V1.Namespace.newBuilder().setMetadata(meta("x").setCreationTimestamp(Meta.Time.newBuilder().setSeconds(Long.MAX_VALUE))).build();
+        assertEquals(ErrorKind.INVALID_ARGUMENT, assertThrows(WharfException.class, () -> ProtobufBodies.decode(envelope("v1", "Namespace", farFuture))).kind());
+    }
+
+    @Test
     void rejectsMalformedAndUnknown() throws Exception {
         WharfException e = assertThrows(WharfException.class, () -> ProtobufBodies.decode(new byte[]{1, 2, 3}));
         assertEquals(ErrorKind.INVALID_ARGUMENT, e.kind());

@@ -135,6 +135,27 @@ class ServiceStrategyTest {
     }
 
     @Test
+    void typeChangeDropsTheOldTypesFields() {
+        ObjectNode np = svc("""
+                {apiVersion: v1, kind: Service, metadata: {name: t, namespace: nohi}, spec: {type: NodePort, ports: [{port: 80}]}}
+                """);
+        assertEquals(List.of(), create(np));
+        ObjectNode toClusterIp = np.deepCopy();
+        ((ObjectNode) toClusterIp.get("spec")).put("type", "ClusterIP");
+        services.applyDefaults(toClusterIp);
+        services.prepareForUpdate(toClusterIp, np);
+        assertEquals(List.of(), services.validateUpdate(toClusterIp, np));
+        assertFalse(toClusterIp.at("/spec/ports/0").has("nodePort"));
+        assertFalse(toClusterIp.at("/spec").has("externalTrafficPolicy"));
+        ObjectNode toExternal = np.deepCopy();
+        ((ObjectNode) toExternal.get("spec")).put("type", "ExternalName").put("externalName", "db.example.com");
+        services.applyDefaults(toExternal);
+        services.prepareForUpdate(toExternal, np);
+        assertEquals(List.of(), services.validateUpdate(toExternal, np));
+        assertFalse(toExternal.at("/spec").has("clusterIP"));
+    }
+
+    @Test
     void clusterIpIsImmutableAndNodePortForbiddenOnClusterIp() {
         ObjectNode s = svc(MYBLOG);
         create(s);

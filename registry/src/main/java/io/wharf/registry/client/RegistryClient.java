@@ -146,6 +146,8 @@ public final class RegistryClient implements AutoCloseable {
 
     static final String ACCEPT_MANIFESTS = String.join(", ", MediaTypes.OCI_INDEX, MediaTypes.DOCKER_MANIFEST_LIST,
             MediaTypes.DOCKER_MANIFEST, MediaTypes.OCI_MANIFEST);
+    /** An HTTP server answers a TLS hello at once (400); only a dead host needs the whole wait. */
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
     private static final Pattern CHALLENGE_PARAM = Pattern.compile("(\\w+)=\"([^\"]*)\"");
 
     private final Options options;
@@ -203,7 +205,7 @@ public final class RegistryClient implements AutoCloseable {
         } else {
             // docker's order for insecure registries: HTTPS without verification, then plain HTTP
             try {
-                insecure.send(HttpRequest.newBuilder(URI.create("https://" + host + "/v2/")).timeout(options.connectTimeout()).GET().build(),
+                insecure.send(HttpRequest.newBuilder(URI.create("https://" + host + "/v2/")).timeout(PROBE_TIMEOUT).GET().build(),
                         HttpResponse.BodyHandlers.discarding());
                 e = new Endpoint("https://" + host, insecure);
             } catch (IOException tlsFailed) {
@@ -540,6 +542,21 @@ public final class RegistryClient implements AutoCloseable {
      * registry supports it. The file holds the verified blob on return; on a digest mismatch it is deleted.
      */
     public void fetchBlob(Reference repo, Descriptor desc, Path file, Progress progress) throws IOException, InterruptedException {
+        // a dropped connection resumes from the bytes already on disk, as docker retries layer downloads
+        for (int attempt = 1; ; attempt++) {
+            try {
+                fetchBlobOnce(repo, desc, file, progress);
+                return;
+            } catch (IOException e) {
+                if (attempt >= DOWNLOAD_ATTEMPTS) throw e;
+                Thread.sleep(200L * attempt);
+            }
+        }
+    }
+
+    private static final int DOWNLOAD_ATTEMPTS = 3;
+
+    private void fetchBlobOnce(Reference repo, Descriptor desc, Path file, Progress progress) throws IOException, InterruptedException {
         long have = Files.exists(file) ? Files.size(file) : 0;
         if (have > desc.size()) {
             Files.delete(file);

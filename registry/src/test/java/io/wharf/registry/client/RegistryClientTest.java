@@ -256,4 +256,61 @@ class RegistryClientTest {
             assertEquals(ErrorKind.NOT_FOUND, assertThrows(WharfException.class, () -> ok.getManifest(Reference.parse(host + "/x:1"))).kind());
         }
     }
+
+    @Test
+    void downloadResumesAfterADroppedConnection() throws Exception {
+        byte[] blob = new byte[300_000];
+        new Random(7).nextBytes(blob);
+        Digest d = Digest.sha256(blob);
+        List<String> ranges = new java.util.concurrent.CopyOnWriteArrayList<>();
+        // a registry whose first blob response dies a third of the way (a real socket cut, not a mock of the client)
+        try (java.net.ServerSocket ss = new java.net.ServerSocket(0, 10, java.net.InetAddress.getLoopbackAddress())) {
+            Thread srv = Thread.ofVirtual().start(() -> {
+                try {
+                    for (int n = 0; n < 3; n++) {
+                        try (java.net.Socket sock = ss.accept()) {
+                            var raw = new java.io.PushbackInputStream(sock.getInputStream());
+                            int first = raw.read();
+                            if (first == 0x16) { // the client's TLS probe: answer as a plain HTTP server does
+                                sock.getOutputStream().write("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                                n--;
+                                continue;
+                            }
+                            raw.unread(first);
+                            var in = new java.io.BufferedReader(new java.io.InputStreamReader(raw, StandardCharsets.US_ASCII));
+                            String line, range = null;
+                            while ((line = in.readLine()) != null && !line.isEmpty()) {
+                                if (line.toLowerCase(java.util.Locale.ROOT).startsWith("range:")) range = line.substring(6).trim();
+                            }
+                            ranges.add(String.valueOf(range));
+                            var out = sock.getOutputStream();
+                            if (range == null) {
+                                out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + blob.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                                out.write(blob, 0, 100_000);
+                                out.flush();
+                                continue; // closing the socket cuts the body
+                            }
+                            int from = Integer.parseInt(range.substring("bytes=".length(), range.length() - 1));
+                            out.write(("HTTP/1.1 206 Partial Content\r\nContent-Length: " + (blob.length - from) + "\r\nContent-Range: bytes " + from + "-"
+                                    + (blob.length - 1) + "/" + blob.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                            out.write(blob, from, blob.length - from);
+                            out.flush();
+                            return;
+                        }
+                    }
+                } catch (java.io.IOException ignored) {
+                    // test server ends with the test
+                }
+            });
+            client = new RegistryClient(RegistryClient.Options.defaults().withInsecure(Set.of()));
+            String host = "127.0.0.1:" + ss.getLocalPort();
+            Path f = aux.resolve("blob");
+            client.fetchBlob(Reference.parse(host + "/r"), Descriptor.of(MediaTypes.OCI_LAYER_GZIP, d, blob.length), f, RegistryClient.Progress.NONE);
+            assertArrayEquals(blob, Files.readAllBytes(f));
+            srv.join(5000);
+        }
+        assertEquals(2, ranges.size(), ranges::toString);
+        assertEquals("null", ranges.get(0));
+        assertEquals("bytes=100000-", ranges.get(1));
+    }
 }

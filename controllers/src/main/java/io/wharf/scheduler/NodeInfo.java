@@ -1,0 +1,77 @@
+package io.wharf.scheduler;
+
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.wharf.controllers.Pods;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the scheduler knows of one node (framework.NodeInfo): the Node object and the pods placed on it, keyed by
+ * uid so that an assumed pod (bound, not yet seen by the informer) and its informer copy count once.
+ */
+final class NodeInfo {
+    record PodEntry(String uid, Resources requests, Resources nonZero, List<String> hostPorts, String ownerUid) {}
+
+    volatile Node node;
+    final Map<String, PodEntry> pods = new HashMap<>();
+    Resources requested = Resources.ZERO;
+    Resources nonZeroRequested = Resources.ZERO;
+
+    synchronized void add(Pod p) {
+        String uid = p.getMetadata().getUid();
+        if (pods.containsKey(uid)) return;
+        OwnerReference r = Pods.controllerRef(p);
+        PodEntry e = new PodEntry(uid, Resources.requests(p), Resources.nonZeroRequests(p), hostPorts(p), r == null ? null : r.getUid());
+        pods.put(uid, e);
+        requested = requested.plus(e.requests());
+        nonZeroRequested = nonZeroRequested.plus(e.nonZero());
+    }
+
+    synchronized void remove(String uid) {
+        PodEntry e = pods.remove(uid);
+        if (e == null) return;
+        requested = requested.minus(e.requests());
+        nonZeroRequested = nonZeroRequested.minus(e.nonZero());
+    }
+
+    synchronized int podCount() { return pods.size(); }
+
+    synchronized boolean portInUse(String hostPort) {
+        String[] want = hostPort.split("/", 3);
+        for (PodEntry e : pods.values())
+            for (String hp : e.hostPorts()) {
+                String[] have = hp.split("/", 3);
+                if (!have[1].equals(want[1]) || !have[2].equals(want[2])) continue;
+                if (have[0].equals(want[0]) || have[0].equals("0.0.0.0") || want[0].equals("0.0.0.0")) return true;
+            }
+        return false;
+    }
+
+    synchronized int podsOwnedBy(String ownerUid) {
+        if (ownerUid == null) return 0;
+        int n = 0;
+        for (PodEntry e : pods.values()) if (ownerUid.equals(e.ownerUid())) n++;
+        return n;
+    }
+
+    /** "hostIP/protocol/port" for every container port with a hostPort. */
+    static List<String> hostPorts(Pod p) {
+        List<String> out = new java.util.ArrayList<>();
+        if (p.getSpec().getContainers() == null) return out;
+        for (Container c : p.getSpec().getContainers()) {
+            if (c.getPorts() == null) continue;
+            for (ContainerPort cp : c.getPorts()) {
+                if (cp.getHostPort() == null || cp.getHostPort() <= 0) continue;
+                String ip = cp.getHostIP() == null || cp.getHostIP().isEmpty() ? "0.0.0.0" : cp.getHostIP();
+                out.add(ip + "/" + (cp.getProtocol() == null ? "TCP" : cp.getProtocol()) + "/" + cp.getHostPort());
+            }
+        }
+        return out;
+    }
+}
