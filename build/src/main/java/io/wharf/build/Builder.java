@@ -202,7 +202,8 @@ public final class Builder {
             out.accept(new BuildMessage.Error(e.code(), e.getMessage()));
         } catch (WharfException e) {
             out.accept(new BuildMessage.Error(0, e.getMessage()));
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
+            // never leave the client waiting on an open stream: every failure ends it with an error message
             log.warn("build failed", e);
             out.accept(new BuildMessage.Error(0, "internal error: " + e));
         }
@@ -830,7 +831,7 @@ public final class Builder {
                 ContentStore content = images.content();
                 Digest diffId;
                 try (ContentStore.Writer w = content.writer()) {
-                    Archive.tarTree(images.upperDir(key), w, new Archive.TarOptions(true, clamp, true));
+                    Archive.tarTree(images.upperDir(key), w, new Archive.TarOptions(true, clamp));
                     diffId = w.commit(null, -1);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);

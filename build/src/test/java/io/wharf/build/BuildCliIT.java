@@ -161,7 +161,7 @@ class BuildCliIT {
         pb.environment().putAll(env);
         Path outF = Files.createTempFile(base, "out", ".txt"), errF = Files.createTempFile(base, "err", ".txt");
         Process p = pb.redirectOutput(outF.toFile()).redirectError(errF.toFile()).start();
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "docker " + String.join(" ", args) + " timed out");
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "docker " + String.join(" ", args) + " timed out");
         return new Run(p.exitValue(), Files.readString(outF), Files.readString(errF));
     }
 

@@ -6,7 +6,7 @@ import picocli.CommandLine.Mixin;
 import java.util.concurrent.Callable;
 
 /** Everything in the foreground: what `wharf up` runs in the background. */
-@Command(name = "all", description = "Run every part in the foreground (what `wharf up` starts as a daemon).")
+@Command(name = "all", mixinStandardHelpOptions = true, description = "Run every part in the foreground (what `wharf up` starts as a daemon).")
 final class AllCommand implements Callable<Integer> {
     @Mixin
     Settings settings;

@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
  * `wharf doctor`: the runtime's host checks (kernel features, cgroups, crun/conmon, rlimits, disk) plus what the
  * network part drives (CNI plugins, iptables). Exit 1 when any check fails; each finding says how to fix it.
  */
-@Command(name = "doctor", description = "Check the host: kernel features, cgroups, binaries, disk; say what to fix.")
+@Command(name = "doctor", mixinStandardHelpOptions = true, description = "Check the host: kernel features, cgroups, binaries, disk; say what to fix.")
 final class DoctorCommand implements Callable<Integer> {
     static final Path CNI_DIR = Path.of("/usr/lib/cni");
 

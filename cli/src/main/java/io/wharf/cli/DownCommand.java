@@ -9,7 +9,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 /** Stops the daemon `wharf up` started: SIGTERM, then wait. Containers keep running under conmon. */
-@Command(name = "down", description = "Stop the Wharf daemon started by `wharf up` (containers keep running).")
+@Command(name = "down", mixinStandardHelpOptions = true, description = "Stop the Wharf daemon started by `wharf up` (containers keep running).")
 final class DownCommand implements Callable<Integer> {
     @Mixin
     Settings settings;

@@ -9,11 +9,12 @@ final class Parts {
     private Parts() {}
 
     static List<Part> all() {
-        return List.of(RegistryCommand.part(s -> RegistryConfig.defaults().withRoot(s.root.resolve("registry"))));
+        return List.of(EngineCommand.part(s -> new EngineCommand().withDefaults().config(s)),
+                RegistryCommand.part(s -> RegistryConfig.defaults().withRoot(s.root.resolve("registry"))));
     }
 
     /** The foreground subcommands (`wharf engine`, `wharf registry`, `wharf server`). */
     static List<Object> commands() {
-        return List.of(new RegistryCommand());
+        return List.of(new EngineCommand(), new RegistryCommand());
     }
 }

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /** `wharf registry`: the OCI distribution server in the foreground; `wharf registry gc` collects garbage offline. */
-@Command(name = "registry", description = "Run the OCI registry (default 127.0.0.1:5000) in the foreground.",
+@Command(name = "registry", mixinStandardHelpOptions = true, description = "Run the OCI registry (default 127.0.0.1:5000) in the foreground.",
         subcommands = RegistryCommand.Gc.class)
 final class RegistryCommand implements Callable<Integer> {
     @Mixin
@@ -88,7 +88,7 @@ final class RegistryCommand implements Callable<Integer> {
         };
     }
 
-    @Command(name = "gc", description = "Delete blobs no manifest references. Run while no registry serves this root.")
+    @Command(name = "gc", mixinStandardHelpOptions = true, description = "Delete blobs no manifest references. Run while no registry serves this root.")
     static final class Gc implements Callable<Integer> {
         @picocli.CommandLine.ParentCommand
         RegistryCommand parent;

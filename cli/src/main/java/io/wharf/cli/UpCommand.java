@@ -15,7 +15,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /** Starts `wharf all` as a daemon (own session, log file, pid file) and waits until it is ready. */
-@Command(name = "up", description = "Start Wharf in the background and print how to use it.")
+@Command(name = "up", mixinStandardHelpOptions = true, description = "Start Wharf in the background and print how to use it.")
 final class UpCommand implements Callable<Integer> {
     @Mixin
     Settings settings;

@@ -366,4 +366,23 @@ class ConmonRuntimeTest {
         String netA = Files.readSymbolicLink(Path.of("/proc/" + sa.pid() + "/ns/net")).toString();
         assertEquals(netA + "\n", text(f.runtime.logs(b, -1), StreamType.STDOUT));
     }
+
+    @Test
+    void runcIsSelectable() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runc")), "runc not installed");
+        RuntimeConfig rc = RuntimeConfig.of("runc", f.config.stateRoot(), f.config.containersRoot(), f.cgroupParent);
+        try (ConmonRuntime runc = new ConmonRuntime(rc)) {
+            assertEquals("runc", runc.runtimeName());
+            String id = f.newId();
+            try {
+                runc.run(f.spec(id, "sleep", "1000").build());
+                Collect c = new Collect();
+                assertEquals(3, runc.exec(id, ExecSpec.of("sh", "-c", "echo hi; exit 3"), c).exitCode().get(10, TimeUnit.SECONDS));
+                assertEquals("hi\n", c.out());
+                assertEquals(137, runc.stop(id, null, Duration.ofMillis(300)).exitCode());
+            } finally {
+                runc.delete(id, true, true);
+            }
+        }
+    }
 }

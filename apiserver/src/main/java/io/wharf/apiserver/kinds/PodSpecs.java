@@ -31,24 +31,11 @@ final class PodSpecs {
         Nodes.defaultInt(spec, "terminationGracePeriodSeconds", 30);
         Nodes.defaultText(spec, "schedulerName", "default-scheduler");
         if (Nodes.absent(spec, "securityContext")) spec.putObject("securityContext");
-        Nodes.defaultBool(spec, "enableServiceLinks", true);
         // serviceAccount is the deprecated alias of serviceAccountName; Kubernetes keeps both in sync.
         if (!Nodes.text(spec, "serviceAccountName").isEmpty() && Nodes.text(spec, "serviceAccount").isEmpty())
             spec.put("serviceAccount", Nodes.text(spec, "serviceAccountName"));
         else if (Nodes.text(spec, "serviceAccountName").isEmpty() && !Nodes.text(spec, "serviceAccount").isEmpty())
             spec.put("serviceAccountName", Nodes.text(spec, "serviceAccount"));
-        if (spec.path("hostNetwork").asBoolean(false)) {
-            // SetDefaults_PodSpec: with hostNetwork, container ports default hostPort = containerPort.
-            for (String list : List.of("containers", "initContainers")) {
-                ArrayNode cs = Nodes.arrOrNull(spec, list);
-                if (cs == null) continue;
-                for (JsonNode c : cs) {
-                    ArrayNode ports = Nodes.arrOrNull(c, "ports");
-                    if (ports != null) for (JsonNode p : ports)
-                        if (p instanceof ObjectNode po && Nodes.absent(po, "hostPort") && po.has("containerPort")) po.set("hostPort", po.get("containerPort"));
-                }
-            }
-        }
         for (String list : List.of("initContainers", "containers", "ephemeralContainers")) {
             ArrayNode cs = Nodes.arrOrNull(spec, list);
             if (cs == null) continue;
@@ -56,11 +43,6 @@ final class PodSpecs {
         }
         ArrayNode vols = Nodes.arrOrNull(spec, "volumes");
         if (vols != null) for (JsonNode v : vols) if (v instanceof ObjectNode vo) defaultVolume(vo);
-        ArrayNode tolerations = Nodes.arrOrNull(spec, "tolerations");
-        if (tolerations != null) for (JsonNode t : tolerations)
-            if (t instanceof ObjectNode to && Nodes.absent(to, "operator") && !Nodes.text(to, "key").isEmpty()) {
-                // Operator defaults to Equal only in validation's eyes; the API keeps it unset. Nothing to do.
-            }
     }
 
     static void defaultContainer(ObjectNode c) {
@@ -85,15 +67,35 @@ final class PodSpecs {
             ObjectNode fieldRef = Nodes.objOrNull(e.get("valueFrom"), "fieldRef");
             if (fieldRef != null) Nodes.defaultText(fieldRef, "apiVersion", "v1");
         }
-        // SetDefaults_Pod (applied to templates too through the container loop of SetDefaults_PodSpec callers):
-        // requests default to limits when unset.
         ObjectNode res = Nodes.objOrNull(c, "resources");
-        ObjectNode limits = res == null ? null : Nodes.objOrNull(res, "limits");
-        if (limits != null && !limits.isEmpty()) {
-            ObjectNode requests = Nodes.obj(res, "requests");
-            Nodes.forEachField(limits, (k, v) -> { if (!requests.has(k)) requests.set(k, v.deepCopy()); });
-        }
         canonicalizeQuantities(res);
+    }
+
+    /**
+     * SetDefaults_Pod: the defaults that apply to Pods only, not to pod templates (Kubernetes keeps templates free of them
+     * so that adding one does not roll every Deployment): enableServiceLinks, requests defaulted from limits, and with
+     * hostNetwork the container ports' hostPort.
+     */
+    static void defaultPodOnly(ObjectNode spec) {
+        Nodes.defaultBool(spec, "enableServiceLinks", true);
+        for (String list : List.of("initContainers", "containers")) {
+            ArrayNode cs = Nodes.arrOrNull(spec, list);
+            if (cs == null) continue;
+            for (JsonNode ctr : cs) {
+                if (!(ctr instanceof ObjectNode c)) continue;
+                ObjectNode res = Nodes.objOrNull(c, "resources");
+                ObjectNode limits = res == null ? null : Nodes.objOrNull(res, "limits");
+                if (limits != null && !limits.isEmpty()) {
+                    ObjectNode requests = Nodes.obj(res, "requests");
+                    Nodes.forEachField(limits, (k, v) -> { if (!requests.has(k)) requests.set(k, v.deepCopy()); });
+                }
+                if (spec.path("hostNetwork").asBoolean(false)) {
+                    ArrayNode ports = Nodes.arrOrNull(c, "ports");
+                    if (ports != null) for (JsonNode p : ports)
+                        if (p instanceof ObjectNode po && Nodes.absent(po, "hostPort") && po.has("containerPort")) po.set("hostPort", po.get("containerPort"));
+                }
+            }
+        }
     }
 
     /** Quantities are stored in canonical form ("0.5" -> "500m"), as the API server serializes them. */

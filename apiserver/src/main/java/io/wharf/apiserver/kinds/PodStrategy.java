@@ -19,6 +19,7 @@ final class PodStrategy implements ResourceStrategy {
     public void applyDefaults(ObjectNode obj) {
         ObjectNode spec = Nodes.obj(obj, "spec");
         PodSpecs.defaultSpec(spec);
+        PodSpecs.defaultPodOnly(spec);
         // Admission (ServiceAccount, Priority, DefaultTolerationSeconds), which kube-apiserver runs on every pod create.
         Nodes.defaultText(spec, "serviceAccountName", "default");
         Nodes.defaultText(spec, "serviceAccount", Nodes.text(spec, "serviceAccountName"));

@@ -43,6 +43,8 @@ class WorkloadsTest {
         assertEquals("IfNotPresent", d.at("/spec/template/spec/containers/0/imagePullPolicy").asText());
         assertEquals("TCP", d.at("/spec/template/spec/containers/0/ports/0/protocol").asText());
         assertTrue(d.at("/spec/template/spec/tolerations").isMissingNode(), "admission defaults apply to pods, not templates");
+        assertTrue(d.at("/spec/template/spec/enableServiceLinks").isMissingNode(), "SetDefaults_Pod does not touch templates");
+        assertEquals("{}", d.at("/spec/template/spec/securityContext").toString());
         assertTrue(d.get("status").isEmpty());
     }
 
