@@ -35,6 +35,18 @@ final class BuildCache {
         }
     }
 
+    /** Drops entries whose image is gone (deleted or pruned), so the file does not grow without bound. */
+    synchronized void retainImages(java.util.function.Predicate<Digest> exists) {
+        int before = entries.size();
+        entries.values().removeIf(v -> !exists.test(Digest.parse(v)));
+        if (entries.size() == before) return;
+        try {
+            AtomicFiles.write(file, Json.bytes(entries));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     static String key(Digest parent, String text) {
         return Digest.sha256(((parent == null ? "scratch" : parent.toString()) + "\n" + text).getBytes(StandardCharsets.UTF_8)).hex();
     }

@@ -94,6 +94,9 @@ public final class Builder {
     private static final List<String> MOUNT_POINTS = List.of("/etc/resolv.conf", "/etc/hostname", "/etc/hosts",
             "/dev", "/proc", "/sys", "/etc");
     private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
+    /** Prefix of every container id and snapshot key the builder creates. */
+    static final String PREFIX = "wharfbuild-";
+    private static final Object LAYERS = new Object();
 
     /** Gets an image that is not local (FROM, COPY --from=image, --pull). Optional: without it such builds fail. */
     public interface Puller {
@@ -135,7 +138,13 @@ public final class Builder {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        recover();
         this.cache = new BuildCache(this.root.resolve("cache.json"));
+        try {
+            cache.retainImages(id -> images.find(id.toString()).isPresent());
+        } catch (RuntimeException e) {
+            log.warn("build cache cleanup: {}", e.toString());
+        }
     }
 
     /** Sets the puller (e.g. the engine's registry client). */
@@ -148,6 +157,48 @@ public final class Builder {
     public Builder networkName(String n) {
         this.networkName = n;
         return this;
+    }
+
+    /**
+     * Removes what a build interrupted by a crash left in the other parts: its containers (runtime), network
+     * sandboxes and snapshots, all named with {@link #PREFIX}. Best effort: a failure is logged, never fatal.
+     */
+    private void recover() {
+        try {
+            for (var st : runtime.list()) {
+                if (st.id().startsWith(PREFIX)) runtime.delete(st.id(), true, true);
+            }
+        } catch (RuntimeException e) {
+            log.warn("build recovery (containers): {}", e.toString());
+        }
+        if (network != null) {
+            try {
+                for (String sb : network.sandboxes()) {
+                    if (sb.startsWith(PREFIX)) {
+                        network.detachAll(sb);
+                        network.removeSandbox(sb);
+                    }
+                }
+            } catch (RuntimeException e) {
+                log.warn("build recovery (network): {}", e.toString());
+            }
+        }
+        // the snapshotter lists no active keys; its metadata directory names them (meta/active/<key>.json)
+        Path active = images.snapshotter().root().resolve("meta/active");
+        try (var s = Files.list(active)) {
+            for (Path p : s.toList()) {
+                String name = p.getFileName().toString();
+                if (name.startsWith(PREFIX) && name.endsWith(".json")) images.remove(name.substring(0, name.length() - 5));
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("build recovery (snapshots): {}", e.toString());
+        }
+    }
+
+    private void removeSnapshot(String key) {
+        synchronized (LAYERS) {
+            images.remove(key);
+        }
     }
 
     /** Unmounts and removes what a crashed build left in tmp/. */
@@ -196,16 +247,22 @@ public final class Builder {
      * (whose code the CLI exits with). Returns the image ID or null.
      */
     public Digest buildStreaming(BuildRequest req, Consumer<BuildMessage> out) {
+        BuildMessage.Error error;
         try {
             return build(req, out);
         } catch (BuildException e) {
-            out.accept(new BuildMessage.Error(e.code(), e.getMessage()));
+            error = new BuildMessage.Error(e.code(), e.getMessage());
         } catch (WharfException e) {
-            out.accept(new BuildMessage.Error(0, e.getMessage()));
+            error = new BuildMessage.Error(0, e.getMessage());
         } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
             // never leave the client waiting on an open stream: every failure ends it with an error message
             log.warn("build failed", e);
-            out.accept(new BuildMessage.Error(0, "internal error: " + e));
+            error = new BuildMessage.Error(0, "internal error: " + e);
+        }
+        try {
+            out.accept(error);
+        } catch (RuntimeException e) {
+            log.debug("build error not delivered (client gone): {}", error.message());
         }
         return null;
     }
@@ -263,8 +320,21 @@ public final class Builder {
             this.sourceDate = sd;
         }
 
+        /** Set when the client stopped reading (its connection closed): the build stops at the next chance. */
+        volatile boolean cancelled;
+
         void stream(String text) {
-            if (!req.quiet()) sink.accept(new BuildMessage.Stream(text));
+            if (req.quiet() || cancelled) return;
+            try {
+                sink.accept(new BuildMessage.Stream(text));
+            } catch (RuntimeException e) {
+                // called from the RUN output thread too: never throw into it; stop the build instead
+                cancelled = true;
+            }
+        }
+
+        void checkCancelled() {
+            if (cancelled) throw new BuildException(ErrorKind.UNAVAILABLE, 0, "build cancelled: the client went away");
         }
 
         Digest run() {
@@ -286,7 +356,12 @@ public final class Builder {
             for (Arg a : all.metaArgs()) {
                 step(a);
                 for (KeyValue kv : a.args()) {
-                    String v = kv.value() == null ? null : lex.processWord(kv.value(), metaArgs::get);
+                    String v;
+                    try {
+                        v = kv.value() == null ? null : lex.processWord(kv.value(), metaArgs::get);
+                    } catch (WharfException x) {
+                        throw fail("failed to process \"%s\": %s", kv.value(), x.getMessage());
+                    }
                     if (req.buildArgs().containsKey(kv.key()) && req.buildArgs().get(kv.key()) != null) {
                         v = req.buildArgs().get(kv.key());
                     }
@@ -334,6 +409,7 @@ public final class Builder {
         }
 
         void step(Instruction ins) {
+            checkCancelled();
             stream("Step " + (++step) + "/" + total + " : " + ins.original() + "\n");
         }
 
@@ -389,6 +465,7 @@ public final class Builder {
         public void close() {
             try {
                 Archive.removeAll(ctx);
+                Archive.removeAll(tmp.resolve(ctx.getFileName() + "-inline"));
             } catch (IOException e) {
                 log.warn("cannot remove {}: {}", ctx, e.toString());
             }
@@ -408,12 +485,17 @@ public final class Builder {
             try {
                 return lex.processWord(w, env(st));
             } catch (WharfException e) {
-                throw fail("%s", e.getMessage());
+                throw fail("failed to process \"%s\": %s", w, e.getMessage());
             }
         }
 
         void from(StageState st, From f) {
-            String name = lex.processWord(f.image(), metaArgs::get);
+            String name;
+            try {
+                name = lex.processWord(f.image(), metaArgs::get);
+            } catch (WharfException x) {
+                throw fail("failed to process \"%s\": %s", f.image(), x.getMessage());
+            }
             if (name.isEmpty()) throw fail("base name (%s) should not be blank", f.image());
             if (name.equalsIgnoreCase("scratch")) {
                 st.imageId = null;
@@ -523,7 +605,13 @@ public final class Builder {
                     Map<String, Object> ports = new TreeMap<>(st.config.exposedPorts() == null ? Map.of() : st.config.exposedPorts());
                     List<String> given = new ArrayList<>();
                     for (String raw : e.ports()) {
-                        for (String p : lex.processWords(raw, env(st))) {
+                        List<String> words;
+                        try {
+                            words = lex.processWords(raw, env(st));
+                        } catch (WharfException x) {
+                            throw fail("failed to process \"%s\": %s", raw, x.getMessage());
+                        }
+                        for (String p : words) {
                             given.add(p);
                             for (String pp : expandPort(p)) ports.put(pp, Map.of());
                         }
@@ -663,8 +751,10 @@ public final class Builder {
                     + "\nnet=" + req.networkMode());
             if (useCache(st, key)) return;
 
-            String cid = randomHex();
-            String shortId = cid.substring(0, 12);
+            String hex = randomHex();
+            String shortId = hex.substring(0, 12);
+            // the prefix tells build containers and snapshots from the engine's (recovered at start, see recover())
+            String cid = PREFIX + hex;
             Path rootfs = tmp.resolve("run-" + shortId);
             Path cdir = containersDir.resolve(cid);
             images.prepare(cid, st.imageId);
@@ -684,7 +774,7 @@ public final class Builder {
                 removeMountPoints(cid, st.imageId);
                 commit(st, cid, createdBy, sourceDate);
             } finally {
-                images.remove(cid);
+                removeSnapshot(cid);
             }
             cache.put(key, st.imageId);
             stream("Removing intermediate container " + shortId + "\n");
@@ -702,7 +792,7 @@ public final class Builder {
             buildEnv.forEach((k, v) -> {
                 if (envValue(env, k) == null) env.add(k + "=" + v);
             });
-            String hostname = cid.substring(0, 12);
+            String hostname = cid.substring(PREFIX.length(), PREFIX.length() + 12);
             ContainerSpec.Builder spec = ContainerSpec.builder(cid, rootfs).args(cmd).env(env)
                     .cwd(st.config.workingDir() == null || st.config.workingDir().isEmpty() ? "/" : st.config.workingDir())
                     .user(st.config.user() == null ? "" : st.config.user()).hostname(hostname);
@@ -737,12 +827,30 @@ public final class Builder {
             Attachment a = runtime.attach(cid, false, out);
             try {
                 runtime.start(cid);
-                ExitStatus es = runtime.waitExit(cid).get();
+                var exit = runtime.waitExit(cid);
+                ExitStatus es = null;
+                while (es == null) {
+                    try {
+                        es = exit.get(500, TimeUnit.MILLISECONDS);
+                    } catch (java.util.concurrent.TimeoutException e) {
+                        if (cancelled) {
+                            try {
+                                runtime.kill(cid, "KILL");
+                            } catch (WharfException k) {
+                                // exited meanwhile
+                            }
+                            es = exit.get(10, TimeUnit.SECONDS);
+                        }
+                    }
+                }
+                checkCancelled();
                 out.awaitClose();
                 return es.exitCode();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw WharfException.internal("interrupted", e);
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw WharfException.internal("the RUN container did not stop after SIGKILL", e);
             } catch (ExecutionException e) {
                 throw e.getCause() instanceof WharfException w ? w : WharfException.internal("RUN failed: " + e.getCause(), e.getCause());
             } finally {
@@ -822,6 +930,14 @@ public final class Builder {
          * {@code key} is null or nothing changed), the stage config, and one more history entry.
          */
         void commit(StageState st, String key, String createdBy, Instant clamp) {
+            // applying a layer and registering the image that uses it happen under LAYERS, and so do snapshot removals
+            // (which prune layers no image uses): a concurrent build must never prune a layer between the two
+            synchronized (LAYERS) {
+                commitLocked(st, key, createdBy, clamp);
+            }
+        }
+
+        void commitLocked(StageState st, String key, String createdBy, Instant clamp) {
             Instant now = sourceDate != null ? sourceDate : clock.instant();
             if (sourceDate != null) clamp = sourceDate;
             ImageConfig base = st.imageId == null ? null : images.get(st.imageId).config();
@@ -883,7 +999,7 @@ public final class Builder {
 
         /** Prepares a snapshot on the stage's image, mounts it, runs {@code body}, unmounts and commits it. */
         void withSnapshot(StageState st, Function<Path, Instant> body, String createdBy) {
-            String key = "build-" + randomHex().substring(0, 24);
+            String key = PREFIX + randomHex().substring(0, 24);
             Path mnt = tmp.resolve("mnt-" + key);
             images.prepare(key, st.imageId);
             Instant clamp = null;
@@ -901,7 +1017,7 @@ public final class Builder {
                 }
                 commit(st, key, createdBy, clamp);
             } finally {
-                images.remove(key);
+                removeSnapshot(key);
             }
         }
 
@@ -940,7 +1056,14 @@ public final class Builder {
             String srcHashDesc;
             List<Source> ctxSources = null;
             if (fromImage == null) {
-                ctxSources = resolveSources(ctx, srcs, kw, true);
+                ctxSources = new ArrayList<>();
+                List<String> fromCtx = new ArrayList<>();
+                for (String src : srcs) {
+                    String word = src.startsWith("<<") ? src.substring(2) : null;
+                    if (word != null && c.inline().containsKey(word)) ctxSources.add(inlineSource(word, c.inline().get(word)));
+                    else fromCtx.add(src);
+                }
+                if (!fromCtx.isEmpty()) ctxSources.addAll(resolveSources(ctx, fromCtx, kw, true));
                 if (ctxSources.size() > 1 && !endsInSlash) {
                     throw fail("When using %s with more than one source file, the destination must be a directory and end with a /", kw);
                 }
@@ -965,7 +1088,7 @@ public final class Builder {
                 try {
                     List<Source> sources = fixedCtx;
                     if (srcImage != null) {
-                        srcKey = "build-src-" + randomHex().substring(0, 20);
+                        srcKey = PREFIX + "src-" + randomHex().substring(0, 20);
                         srcMnt = tmp.resolve("mnt-" + srcKey);
                         images.prepare(srcKey, srcImage);
                         images.mount(srcKey, srcMnt);
@@ -989,11 +1112,25 @@ public final class Builder {
                             // collected at next start
                         }
                     }
-                    if (srcKey != null) images.remove(srcKey);
+                    if (srcKey != null) removeSnapshot(srcKey);
                 }
             }, createdBy);
             cache.put(key, st.imageId);
             stream(" ---> " + st.imageId.shortHex() + "\n");
+        }
+
+        /** A heredoc source ({@code COPY <<EOF /file}) as a file outside the context, named by its word. */
+        Source inlineSource(String word, String content) {
+            try {
+                Path dir = tmp.resolve(ctx.getFileName() + "-inline");
+                Files.createDirectories(dir);
+                Path f = Files.createTempDirectory(dir, "doc").resolve(word);
+                Files.writeString(f, content);
+                Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+                return new Source(f, word, false);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
 
         Digest resolveFrom(String from, String kw) {

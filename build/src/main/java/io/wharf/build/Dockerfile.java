@@ -27,6 +27,7 @@ import java.util.regex.Pattern;
  */
 public record Dockerfile(Map<String, String> directives, char escape, List<Instruction> instructions) {
     private static final Pattern DIRECTIVE = Pattern.compile("^#\\s*([a-zA-Z][a-zA-Z0-9]*)\\s*=\\s*(.+?)\\s*$");
+    private static final Pattern HEREDOC = Pattern.compile("(?<!<)<<(-?)([\"']?)([A-Za-z_][A-Za-z0-9_]*)\\2(?!<)");
     private static final Pattern FLAG = Pattern.compile("^--([a-zA-Z][a-zA-Z0-9-]*)(?:=(.*))?$");
 
     public Dockerfile {
@@ -82,7 +83,29 @@ public record Dockerfile(Map<String, String> directives, char escape, List<Instr
             }
             String original = joined.toString().strip();
             if (original.isEmpty()) continue;
-            out.add(parseInstruction(start, original, escape, false));
+            // heredocs (RUN <<EOF, COPY <<EOF /file): their bodies follow the instruction line
+            Map<String, String> docs = new LinkedHashMap<>();
+            String kw0 = original.split("\\s+", 2)[0].toUpperCase(Locale.ROOT);
+            if (kw0.equals("RUN") || kw0.equals("COPY") || kw0.equals("ADD")) {
+                Matcher hm = HEREDOC.matcher(original);
+                while (hm.find()) {
+                    String word = hm.group(3);
+                    boolean chomp = !hm.group(1).isEmpty();
+                    StringBuilder body = new StringBuilder();
+                    boolean ended = false;
+                    while (++i < lines.length) {
+                        String l = chomp ? lines[i].replaceFirst("^\t+", "") : lines[i];
+                        if (l.equals(word)) {
+                            ended = true;
+                            break;
+                        }
+                        body.append(l).append('\n');
+                    }
+                    if (!ended) throw err(start, "unterminated heredoc " + word);
+                    docs.put(word, body.toString());
+                }
+            }
+            out.add(parseInstruction(start, original, escape, false, docs));
         }
         return new Dockerfile(directives, escape, out);
     }
@@ -98,6 +121,10 @@ public record Dockerfile(Map<String, String> directives, char escape, List<Instr
 
     /** Parses one instruction line; also used for ONBUILD triggers at dispatch. */
     public static Instruction parseInstruction(int line, String original, char escape, boolean inOnBuild) {
+        return parseInstruction(line, original, escape, inOnBuild, Map.of());
+    }
+
+    static Instruction parseInstruction(int line, String original, char escape, boolean inOnBuild, Map<String, String> docs) {
         int sp = indexOfWhitespace(original);
         String kw = (sp < 0 ? original : original.substring(0, sp)).toUpperCase(Locale.ROOT);
         String rest = sp < 0 ? "" : original.substring(sp).strip();
@@ -130,6 +157,7 @@ public record Dockerfile(Map<String, String> directives, char escape, List<Instr
                     if (List.of("mount", "network", "security").contains(f)) throw err(line, "the --" + f + " option requires BuildKit. Refer to https://docs.docker.com/go/buildkit/ to learn how to build images with BuildKit enabled");
                 }
                 checkFlags(line, kw, flags);
+                if (!docs.isEmpty()) yield new Run(line, original, heredocCommand(rest, docs));
                 yield new Run(line, original, command(rest, escape));
             }
             case "CMD" -> new Cmd(line, original, command(rest, escape));
@@ -173,6 +201,11 @@ public record Dockerfile(Map<String, String> directives, char escape, List<Instr
             }
             case "COPY", "ADD" -> {
                 boolean add = kw.equals("ADD");
+                for (String f : flags.keySet()) {
+                    if (List.of("link", "parents", "exclude", "checksum", "keep-git-dir").contains(f)) {
+                        throw err(line, "the --" + f + " option requires BuildKit. Refer to https://docs.docker.com/go/buildkit/ to learn how to build images with BuildKit enabled");
+                    }
+                }
                 if (add) checkFlags(line, kw, flags, "chown", "chmod");
                 else checkFlags(line, kw, flags, "from", "chown", "chmod");
                 List<String> j = jsonArray(rest);
@@ -180,7 +213,18 @@ public record Dockerfile(Map<String, String> directives, char escape, List<Instr
                 if (w.size() < 2) {
                     throw err(line, kw + " requires at least two arguments, but only " + (w.isEmpty() ? "zero were" : "one was") + " provided. Destination could not be determined.");
                 }
-                yield new Copy(line, original, add, w.subList(0, w.size() - 1), w.getLast(), flags.get("from"), flags.get("chown"), flags.get("chmod"));
+                Map<String, String> inline = new LinkedHashMap<>();
+                List<String> sources = new ArrayList<>();
+                for (String src : w.subList(0, w.size() - 1)) {
+                    Matcher hm = HEREDOC.matcher(src);
+                    if (hm.matches() && docs.containsKey(hm.group(3))) {
+                        inline.put(hm.group(3), docs.get(hm.group(3)));
+                        sources.add("<<" + hm.group(3));
+                    } else {
+                        sources.add(src);
+                    }
+                }
+                yield new Copy(line, original, add, sources, w.getLast(), flags.get("from"), flags.get("chown"), flags.get("chmod"), inline);
             }
             case "ARG" -> {
                 List<String> w = splitWords(rest, escape);
@@ -269,6 +313,18 @@ public record Dockerfile(Map<String, String> directives, char escape, List<Instr
         if (pos != v.length() || pos == 0) throw err(line, "invalid --" + flag + " duration: " + v);
         if (total != 0 && total < 1_000_000) throw err(line, "Interval \"" + flag + "\" cannot be less than 1ms");
         return total;
+    }
+
+    /**
+     * RUN with heredocs, as BuildKit: {@code RUN <<EOF} alone runs the body as the script; otherwise the command line
+     * and the bodies (each with its terminator) go to the shell, which reads the heredocs itself.
+     */
+    static Command heredocCommand(String rest, Map<String, String> docs) {
+        Matcher m = HEREDOC.matcher(rest.strip());
+        if (docs.size() == 1 && m.matches()) return Command.shell(docs.values().iterator().next());
+        StringBuilder b = new StringBuilder(rest);
+        docs.forEach((word, body) -> b.append('\n').append(body).append(word));
+        return Command.shell(b.toString());
     }
 
     /** Exec form when the args are a JSON array of strings, else shell form (BuildKit falls back silently). */

@@ -78,11 +78,14 @@ public sealed interface Instruction {
      * @param from  {@code --from=} stage name, stage index or image; null for the build context
      * @param chown {@code --chown=}, or null
      * @param chmod {@code --chmod=} (octal), or null
+     * @param inline heredoc sources ({@code COPY <<EOF /file}): the word → the file content; such a source is
+     *               written {@code <<WORD} in {@code sources}
      */
     record Copy(int line, String original, boolean add, List<String> sources, String dest, String from, String chown,
-                String chmod) implements Instruction {
+                String chmod, Map<String, String> inline) implements Instruction {
         public Copy {
             sources = List.copyOf(sources);
+            inline = inline == null ? Map.of() : Map.copyOf(inline);
         }
     }
 

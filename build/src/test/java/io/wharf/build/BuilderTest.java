@@ -95,13 +95,19 @@ class BuilderTest {
 
     /** Reads a file from an image through a temporary snapshot mount (null when absent). */
     static String readFile(Digest image, String path) throws IOException {
+        return readFileWith(images, base, image, path);
+    }
+
+    static String readFileWith(ImageService images, Path base, Digest image, String path) throws IOException {
         String key = "t-" + UUID.randomUUID().toString().substring(0, 8);
         Path mnt = base.resolve("check-" + key);
         images.prepare(key, image);
         try {
             images.mount(key, mnt);
             Path p = io.wharf.image.Archive.resolveInRoot(mnt, path, true);
-            return Files.exists(p) ? Files.readString(p) : null;
+            if (!Files.exists(p)) return null;
+            byte[] b = Files.readAllBytes(p);
+            return new String(b, java.nio.charset.StandardCharsets.ISO_8859_1);
         } finally {
             images.unmount(mnt);
             Files.deleteIfExists(mnt);
@@ -290,6 +296,10 @@ class BuilderTest {
         try (Stream<Path> s = Files.list(base.resolve("root/snapshots/meta/active"))) {
             assertEquals(List.of(), s.toList(), "no snapshot left");
         }
+        // a crash mid-build leaves a snapshot: the next Builder over the same dirs removes it
+        images.prepare(Builder.PREFIX + "leftover", null);
+        new Builder(images, runtime, null, base.resolve("build"));
+        assertFalse(images.snapshotter().exists(Builder.PREFIX + "leftover"));
         assertEquals(List.of(), runtime.list(), "no container left");
         try (Stream<Path> s = Files.list(base.resolve("build/tmp"))) {
             assertEquals(List.of(), s.toList(), "no context or mount dir left");
@@ -300,6 +310,18 @@ class BuilderTest {
         for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
             assertFalse(line.split(" ")[4].startsWith(base.resolve("build").toString()), line);
         }
+    }
+
+    @Test
+    void clientGoneStopsARunningStep() throws Exception {
+        byte[] ctx = new Tars().file("Dockerfile", "FROM busybox\nRUN echo started && sleep 60\n").build();
+        long t0 = System.nanoTime();
+        Digest id = builder.buildStreaming(BuildRequest.of(new ByteArrayInputStream(ctx)), m -> {
+            if (m instanceof BuildMessage.Stream s && s.text().equals("started\n")) throw new java.io.UncheckedIOException(new IOException("broken pipe"));
+        });
+        assertNull(id);
+        assertTrue(System.nanoTime() - t0 < 20_000_000_000L, "the RUN was killed");
+        assertEquals(List.of(), runtime.list(), "no container left");
     }
 
     @Test
@@ -336,6 +358,13 @@ class BuilderTest {
                 COPY . /ctx/
                 ADD bundle.tar /opt/
                 COPY --chown=app:app --chmod=600 a.txt /owned
+                COPY --from=busybox /etc/group /from-image/
+                RUN <<EOF
+                echo from heredoc > /heredoc-run
+                EOF
+                COPY <<note /notes/
+                inline file
+                note
                 ONBUILD RUN echo triggered > /trig
                 """).file("a.txt", "A").file("secret.txt", "s").file(".dockerignore", "secret.txt\n")
                 .file("bundle.tar", inner, 0644).build();
@@ -344,6 +373,9 @@ class BuilderTest {
         assertEquals("A", readFile(r.id(), "/ctx/a.txt"));
         assertNull(readFile(r.id(), "/ctx/secret.txt"));
         assertEquals("from tar", readFile(r.id(), "/opt/pkg/inside"));
+        assertEquals("root:x:0:\napp:x:1000:\n", readFile(r.id(), "/from-image/group"));
+        assertEquals("from heredoc\n", readFile(r.id(), "/heredoc-run"));
+        assertEquals("inline file\n", readFile(r.id(), "/notes/note"));
         assertEquals(List.of("RUN echo triggered > /trig"), images.get(r.id()).config().configOrEmpty().onBuild());
         // owner and mode of --chown/--chmod, read back through a mount
         String key = "own-" + UUID.randomUUID().toString().substring(0, 6);

@@ -72,7 +72,7 @@ class DockerfileTest {
         assertEquals(List.of("a.tar"), add.sources());
         assertEquals("/opt/", add.dest());
         Copy cp = (Copy) l.get(i++);
-        assertEquals(new Copy(15, cp.original(), false, List.of("src/*.go"), "dst/", "builder", "app:app", "644"), cp);
+        assertEquals(new Copy(15, cp.original(), false, List.of("src/*.go"), "dst/", "builder", "app:app", "644", Map.of()), cp);
         assertEquals(List.of("with space"), ((Copy) l.get(i++)).sources());
         assertEquals(List.of("/data", "/logs"), ((Volume) l.get(i++)).paths());
         assertEquals(List.of("/one", "/two"), ((Volume) l.get(i++)).paths());
@@ -143,6 +143,7 @@ class DockerfileTest {
             "FROM busybox\\nENV =x|dockerfile parse error line 2: ENV names can not be blank",
             "FROM busybox\\nCOPY --nope=1 a b|dockerfile parse error line 2: Unknown flag: nope",
             "FROM busybox\\nRUN --mount=type=cache,target=/x true|dockerfile parse error line 2: the --mount option requires BuildKit. Refer to https://docs.docker.com/go/buildkit/ to learn how to build images with BuildKit enabled",
+            "FROM busybox\\nCOPY --link a b|dockerfile parse error line 2: the --link option requires BuildKit. Refer to https://docs.docker.com/go/buildkit/ to learn how to build images with BuildKit enabled",
             "FROM busybox\\nONBUILD ONBUILD RUN x|dockerfile parse error line 2: Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed",
             "FROM busybox\\nONBUILD FROM x|dockerfile parse error line 2: FROM isn't allowed as an ONBUILD trigger",
             "FROM busybox\\nHEALTHCHECK --interval=abc CMD x|dockerfile parse error line 2: invalid --interval duration: abc",
@@ -165,6 +166,37 @@ class DockerfileTest {
                 .contains("no FROM"));
         assertEquals("dockerfile parse error line 2: duplicate name a",
                 assertThrows(WharfException.class, () -> Dockerfile.parse("FROM x AS a\nFROM y AS A").stages()).getMessage());
+    }
+
+    @Test
+    void heredocs() {
+        Dockerfile df = Dockerfile.parse("""
+                FROM busybox
+                RUN <<EOF
+                echo one
+                echo two
+                EOF
+                RUN cat <<-'A' > /x && cat <<B > /y
+                \thello
+                A
+                world
+                B
+                COPY <<conf /etc/app.conf
+                key=value
+                conf
+                CMD ["x"]
+                """);
+        List<Instruction> l = df.instructions();
+        assertEquals(Command.shell("echo one\necho two\n"), ((Run) l.get(1)).command());
+        assertEquals(Command.shell("cat <<-'A' > /x && cat <<B > /y\nhello\nA\nworld\nB"), ((Run) l.get(2)).command());
+        Copy c = (Copy) l.get(3);
+        assertEquals(List.of("<<conf"), c.sources());
+        assertEquals(Map.of("conf", "key=value\n"), c.inline());
+        assertEquals(14, l.get(4).line());
+        assertEquals("dockerfile parse error line 2: unterminated heredoc EOF",
+                assertThrows(WharfException.class, () -> Dockerfile.parse("FROM x\nRUN <<EOF\necho\n")).getMessage());
+        // a here-string is not a heredoc
+        assertEquals(Command.shell("cat <<<word"), ((Run) Dockerfile.parse("FROM x\nRUN cat <<<word\n").instructions().get(1)).command());
     }
 
     @Test

@@ -90,7 +90,13 @@ public final class DeploymentUtil {
 
     /** The template as a JSON tree with null/empty values and the pod-template-hash label dropped, quantities canonical. */
     static JsonNode normalize(PodTemplateSpec t) {
-        JsonNode n = Serialization.jsonMapper().valueToTree(t == null ? new PodTemplateSpec() : t);
+        JsonNode n;
+        try {
+            // fabric8 8 serializes with Jackson 3; re-read the JSON as a Jackson 2 tree for the normalization below
+            n = SORTED.readTree(Serialization.asJson(t == null ? new PodTemplateSpec() : t));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
         JsonNode labels = n.path("metadata").path("labels");
         if (labels instanceof ObjectNode o) o.remove(POD_TEMPLATE_HASH);
         return clean(n, null);

@@ -714,6 +714,9 @@ public final class Containers {
 
     private void teardownNetwork(Container c) {
         String mode = c.networkMode();
+        c.ports.clear();
+        // a stopped container keeps its network names (for ps/inspect) but no addresses, as in dockerd
+        c.networks.replaceAll((k, v) -> new Container.NetEndpoint(v.networkId(), "", "", "", 0, "", v.aliases(), List.of()));
         if (mode.equals("host") || mode.startsWith("container:")) return;
         try {
             network.detachAll(c.id);

@@ -46,9 +46,10 @@ final class SystemInfo {
         return read("/proc/sys/kernel/hostname", "localhost");
     }
 
+    /** Plain read() to EOF: Files.readString sizes its buffer from stat, which is 0 (or 4096) for /proc files. */
     static String read(String path, String dflt) {
-        try {
-            return Files.readString(Path.of(path)).trim();
+        try (java.io.FileInputStream in = new java.io.FileInputStream(path)) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
         } catch (IOException e) {
             return dflt;
         }

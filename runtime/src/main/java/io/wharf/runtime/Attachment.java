@@ -17,7 +17,10 @@ public interface Attachment extends AutoCloseable {
     /** Resizes the container's terminal (no-op without a TTY). */
     void resize(int height, int width) throws IOException;
 
-    /** Detaches: stops delivering output; the container keeps running. Idempotent. */
+    /**
+     * Detaches: stops delivering output; the container keeps running. Idempotent. For a stdinOnce container,
+     * conmon closes the container's stdin when any attached client goes (as Docker does for the stdin client).
+     */
     @Override
     void close();
 }

@@ -52,10 +52,8 @@ final class Cgroups {
         Map<String, Path> m = new HashMap<>();
         for (String[] f : mounts()) {
             if (!f[2].equals("cgroup")) continue;
-            for (String opt : f[3].split(",")) {
-                if (opt.startsWith("name=")) m.putIfAbsent(opt, Path.of(f[1]));
-                else m.putIfAbsent(opt, Path.of(f[1]));
-            }
+            // options name the controllers of the hierarchy ("cpu,cpuacct"), or "name=systemd" for a named one
+            for (String opt : f[3].split(",")) m.putIfAbsent(opt, Path.of(f[1]));
         }
         return m;
     }

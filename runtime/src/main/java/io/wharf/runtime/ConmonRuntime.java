@@ -89,7 +89,7 @@ public final class ConmonRuntime implements ContainerRuntime {
     private final int capLastCap;
     private final boolean swapAccounting;
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
-    private final Map<String, List<CompletableFuture<ExitStatus>>> waiters = new ConcurrentHashMap<>();
+    private final Map<String, List<CompletableFuture<ExitStatus>>> waiters = new java.util.HashMap<>();
     private final WatchService watcher;
     private final Thread watchThread;
     private volatile boolean closed;
@@ -181,6 +181,10 @@ public final class ConmonRuntime implements ContainerRuntime {
                 ContainerState st = stateOf(old);
                 if (st.status() != ContainerStatus.STOPPED) throw WharfException.alreadyExists("container %s already exists and is %s", id, st.status().dockerName());
                 cleanupRuntimeState(old);
+            } else if (Files.exists(runtimeRoot.resolve(id))) {
+                // Created by a Wharf that died before recording it: remove the orphan so the id can be reused.
+                runRuntimeQuiet(List.of("delete", "--force", id));
+                cgroups.remove(cgroupsPath(id));
             }
             Files.createDirectories(d);
             for (String f : List.of("exit", "oom", "oomkilled", "pidfile", "conmon.pid", "conmon.out", "attach", "ctl", "winsz")) Files.deleteIfExists(d.resolve(f));
@@ -316,9 +320,17 @@ public final class ConmonRuntime implements ContainerRuntime {
             if (st.status() != ContainerStatus.CREATED) {
                 throw WharfException.conflict("container %s is %s, not created", id, st.status().dockerName());
             }
-            runRuntime(List.of("start", id));
-            Saved started = s.withStarted(Instant.now());
+            // Taken and recorded before `crun start`: a short program may exit (and conmon stamp its exit) before
+            // crun returns, and a Wharf killed in between must re-adopt the container as started.
+            Instant startedAt = Instant.now();
+            Saved started = s.withStarted(startedAt);
             writeSaved(started);
+            try {
+                runRuntime(List.of("start", id));
+            } catch (RuntimeException e) {
+                writeSaved(s);
+                throw e;
+            }
             return stateOf(started);
         } finally {
             l.unlock();
@@ -418,8 +430,11 @@ public final class ConmonRuntime implements ContainerRuntime {
         } catch (NumberFormatException ignored) {
         }
         if (code == -1) code = 255; // conmon's timeout/unknown marker
+        Instant finished = lastModified(exit);
+        // file times are kernel-tick coarse: never report an end before the start
+        if (finished != null && s.startedAt() != null && finished.isBefore(s.startedAt())) finished = s.startedAt();
         return new ContainerState(s.id(), ContainerStatus.STOPPED, 0, 0, code, oom, s.createdAt(), s.startedAt(),
-                lastModified(exit), d, d.resolve("ctr.log"), s.tty());
+                finished, d, d.resolve("ctr.log"), s.tty());
     }
 
     private static Instant lastModified(Path p) {
@@ -569,7 +584,24 @@ public final class ConmonRuntime implements ContainerRuntime {
     private void cleanupRuntimeState(Saved s) {
         String id = s.id();
         recordOom(s);
-        if (Files.exists(runtimeRoot.resolve(id))) runRuntimeQuiet(List.of("delete", "--force", id));
+        Path rtState = runtimeRoot.resolve(id);
+        if (Files.exists(rtState)) {
+            // crun keeps only a state dir and the cgroup for a stopped container: removing both ourselves saves
+            // a process spawn on `docker run --rm`. Anything unexpected (cgroup still busy) goes the long way.
+            boolean done = false;
+            if (config.runtimeName().equals("crun") && Files.exists(dir(id).resolve("exit"))) {
+                cgroups.remove(s.cgroupsPath());
+                if (!cgroups.exists(s.cgroupsPath())) {
+                    try {
+                        removeTree(rtState);
+                        done = true;
+                    } catch (RuntimeException e) {
+                        log.debug("fast delete of {}: {}", id, e.toString());
+                    }
+                }
+            }
+            if (!done) runRuntimeQuiet(List.of("delete", "--force", id));
+        }
         // conmon exits right after writing the exit file; wait a little so its attach symlink etc. are gone.
         if (s.conmonPid() > 0) {
             long deadline = System.nanoTime() + 2_000_000_000L;
@@ -638,19 +670,21 @@ public final class ConmonRuntime implements ContainerRuntime {
     public CompletableFuture<ExitStatus> waitExit(String id) {
         Saved s = requireSaved(id);
         CompletableFuture<ExitStatus> f = new CompletableFuture<>();
-        waiters.computeIfAbsent(id, k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(f);
+        synchronized (waiters) {
+            waiters.computeIfAbsent(id, k -> new ArrayList<>()).add(f);
+        }
         checkExit(id, s);
         return f;
     }
 
     /** Completes the waiters of {@code id} if it has stopped. */
     private void checkExit(String id, Saved s) {
-        List<CompletableFuture<ExitStatus>> list = waiters.get(id);
-        if (list == null || list.isEmpty()) return;
+        synchronized (waiters) {
+            if (!waiters.containsKey(id)) return;
+        }
         if (s == null) s = readSaved(id);
         if (s == null) {
-            for (CompletableFuture<ExitStatus> f : list) f.completeExceptionally(WharfException.notFound("No such container: %s", id));
-            waiters.remove(id, list);
+            for (CompletableFuture<ExitStatus> f : takeWaiters(id)) f.completeExceptionally(WharfException.notFound("No such container: %s", id));
             return;
         }
         Path d = dir(id);
@@ -660,29 +694,46 @@ public final class ConmonRuntime implements ContainerRuntime {
             boolean conmonAlive = s.conmonPid() > 0 && alive(s.conmonPid(), -1);
             if (alive || conmonAlive) return;
         }
-        recordOom(s);
         ContainerState st = stateOf(s);
+        if (st.status() != ContainerStatus.STOPPED) return; // re-created meanwhile
         ExitStatus es = new ExitStatus(st.exitCode(), st.oomKilled(), st.finishedAt() == null ? Instant.now() : st.finishedAt());
-        for (CompletableFuture<ExitStatus> f : list) {
-            if (f.complete(es)) list.remove(f);
+        for (CompletableFuture<ExitStatus> f : takeWaiters(id)) f.complete(es);
+    }
+
+    private List<CompletableFuture<ExitStatus>> takeWaiters(String id) {
+        synchronized (waiters) {
+            List<CompletableFuture<ExitStatus>> l = waiters.remove(id);
+            return l == null ? List.of() : l;
+        }
+    }
+
+    private boolean hasWaiters(String id) {
+        synchronized (waiters) {
+            return waiters.containsKey(id);
+        }
+    }
+
+    private List<String> waitingIds() {
+        synchronized (waiters) {
+            return new ArrayList<>(waiters.keySet());
         }
     }
 
     private void watchExits() {
         while (!closed) {
             try {
-                WatchKey key = watcher.poll(500, TimeUnit.MILLISECONDS);
+                WatchKey key = watcher.poll(2, TimeUnit.SECONDS);
                 if (key != null) {
                     for (WatchEvent<?> ev : key.pollEvents()) {
                         if (ev.context() instanceof Path p) {
                             String id = p.getFileName().toString();
-                            if (!id.startsWith(".") && waiters.containsKey(id)) checkExit(id, null);
+                            if (!id.startsWith(".") && hasWaiters(id)) checkExit(id, null);
                         }
                     }
                     key.reset();
                 } else {
                     // Fallback for exits without an exit file (conmon killed) and for missed events.
-                    for (String id : new ArrayList<>(waiters.keySet())) checkExit(id, null);
+                    for (String id : waitingIds()) checkExit(id, null);
                 }
             } catch (ClosedWatchServiceException e) {
                 return;
@@ -746,7 +797,8 @@ public final class ConmonRuntime implements ContainerRuntime {
             this.tty = tty;
             this.sink = sink == null ? OutputSink.DISCARD : sink;
             this.bundle = bundle;
-            if (!stdin) Native.shutdown(fd, Native.SHUT_WR) ;
+            // No shutdown(SHUT_WR) for read-only attachments: conmon treats EOF from any client as "close the
+            // container's stdin" (unless --leave-stdin-open, i.e. not stdinOnce).
             Thread.ofPlatform().daemon().name("wharf-attach-" + fd).start(this::pump);
         }
 
@@ -1045,10 +1097,9 @@ public final class ConmonRuntime implements ContainerRuntime {
         } catch (IOException ignored) {
         }
         watchThread.interrupt();
-        for (List<CompletableFuture<ExitStatus>> l : waiters.values()) {
-            for (CompletableFuture<ExitStatus> f : l) f.completeExceptionally(WharfException.unavailable("runtime closed"));
+        for (String id : waitingIds()) {
+            for (CompletableFuture<ExitStatus> f : takeWaiters(id)) f.completeExceptionally(WharfException.unavailable("runtime closed"));
         }
-        waiters.clear();
     }
 
 }

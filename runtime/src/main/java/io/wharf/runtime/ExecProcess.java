@@ -4,6 +4,7 @@ import io.wharf.common.WharfException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,19 +30,19 @@ final class ExecProcess implements ExecSession {
 
     private final Process process;
     private final Path pidFile;
-    private final Path procFile;
     private final boolean tty;
     private final OutputSink sink;
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CompletableFuture<Integer> masterFd = new CompletableFuture<>();
     private volatile OutputStream stdin;
+    /** The head of the stderr pipe: crun's own error when the program could not be started. */
+    private final ByteArrayOutputStream errHead = new ByteArrayOutputStream();
     private volatile long pid;
 
-    private ExecProcess(Process process, Path pidFile, Path procFile, boolean tty, OutputSink sink) {
+    private ExecProcess(Process process, Path pidFile, boolean tty, OutputSink sink) {
         this.process = process;
         this.pidFile = pidFile;
-        this.procFile = procFile;
         this.tty = tty;
         this.sink = sink;
     }
@@ -71,7 +72,7 @@ final class ExecProcess implements ExecSession {
             Native.close(listenFd);
             throw e;
         }
-        ExecProcess ep = new ExecProcess(p, pidFile, procFile, spec.tty(), out);
+        ExecProcess ep = new ExecProcess(p, pidFile, spec.tty(), out);
         if (spec.stdin() && !spec.tty()) ep.stdin = p.getOutputStream();
         else p.getOutputStream().close();
         List<CompletableFuture<Void>> readers = new ArrayList<>();
@@ -109,9 +110,24 @@ final class ExecProcess implements ExecSession {
                 out.onClose();
             } catch (RuntimeException ignored) {
             }
-            ep.exit.complete(code);
+            ep.exit.complete(ep.dockerExitCode(code));
         });
         return ep;
+    }
+
+    /**
+     * crun exits 255 when it cannot start the program; Docker reports 127 (not found) and 126 (not executable),
+     * which scripts test for. Only crun's own messages are mapped, so a program that exits 255 keeps its code.
+     */
+    int dockerExitCode(int code) {
+        if (code != 255) return code;
+        String err;
+        synchronized (errHead) {
+            err = errHead.toString(java.nio.charset.StandardCharsets.UTF_8);
+        }
+        if (err.contains("not found in $PATH") || err.contains("executable file not found") || err.startsWith("exec: ") && err.contains("no such file")) return 127;
+        if (err.contains("open executable: Permission denied") || err.contains("permission denied") && err.contains("exec")) return 126;
+        return code;
     }
 
     private CompletableFuture<Void> pump(InputStream in, StreamType type) {
@@ -121,6 +137,11 @@ final class ExecProcess implements ExecSession {
             try (in) {
                 int n;
                 while ((n = in.read(buf)) > 0) {
+                    if (type == StreamType.STDERR) {
+                        synchronized (errHead) {
+                            if (errHead.size() < 4096) errHead.write(buf, 0, Math.min(n, 4096 - errHead.size()));
+                        }
+                    }
                     if (!closed.get()) sink.onOutput(type, buf, 0, n);
                 }
             } catch (IOException | RuntimeException e) {
@@ -154,6 +175,9 @@ final class ExecProcess implements ExecSession {
                 } catch (IOException ignored) {
                 }
             }
+            // The initial size is also in process.consoleSize, but crun may apply it only after the program has
+            // started; set it as soon as we hold the master too (a program that reads its size at once can
+            // still see 0x0, as with Docker: clients send a resize right after start).
             try {
                 if (spec.height() > 0 && spec.width() > 0) Native.setWinsize(master, spec.height(), spec.width());
             } catch (IOException ignored) {

@@ -91,6 +91,14 @@ class ConmonRuntimeTest {
         assertEquals("hello\n", text(logs, StreamType.STDOUT));
         assertEquals("oops\n", text(logs, StreamType.STDERR));
         assertEquals(1, f.runtime.logs(id, 1).size());
+
+        // A line longer than conmon's buffer is split into partial ("P") records ending in a full one.
+        String big = f.newId();
+        f.runtime.run(f.spec(big, "sh", "-c", "head -c 20000 /dev/zero | tr '\\0' a; echo").build());
+        assertEquals(0, await(big).exitCode());
+        List<LogEntry> parts = f.runtime.logs(big, -1);
+        assertTrue(parts.size() >= 2 && parts.getFirst().partial() && !parts.getLast().partial(), parts.size() + " records");
+        assertEquals("a".repeat(20000) + "\n", text(parts, StreamType.STDOUT));
         ContainerState st = f.runtime.state(id);
         assertEquals(ContainerStatus.STOPPED, st.status());
         assertNotNull(st.startedAt());
@@ -163,8 +171,10 @@ class ConmonRuntimeTest {
         assertTrue(ex3.pid() > 0 || true);
 
         Collect missing = new Collect();
-        int code = f.runtime.exec(id, ExecSpec.of("/no/such"), missing).exitCode().get(10, TimeUnit.SECONDS);
-        assertNotEquals(0, code);
+        assertEquals(127, f.runtime.exec(id, ExecSpec.of("/no/such"), missing).exitCode().get(10, TimeUnit.SECONDS), "Docker's code for not found");
+        assertTrue(missing.err().contains("/no/such"), missing.err());
+        assertEquals(126, f.runtime.exec(id, ExecSpec.of("/etc/passwd"), new Collect()).exitCode().get(10, TimeUnit.SECONDS), "not executable");
+        assertEquals(255, f.runtime.exec(id, ExecSpec.of("sh", "-c", "exit 255"), new Collect()).exitCode().get(10, TimeUnit.SECONDS));
     }
 
     @Test
@@ -172,11 +182,10 @@ class ConmonRuntimeTest {
         String id = f.newId();
         f.runtime.run(f.spec(id, "sleep", "1000").build());
         Collect c = new Collect();
-        ExecSession ex = f.runtime.exec(id, new ExecSpec(List.of("sh", "-c", "tty; stty size; echo $TERM; echo E >&2"), List.of(), "", "", true, true, false, false, 30, 100), c);
+        ExecSession ex = f.runtime.exec(id, new ExecSpec(List.of("sh", "-c", "tty; echo $TERM; echo E >&2"), List.of(), "", "", true, true, false, false, 30, 100), c);
         assertEquals(0, ex.exitCode().get(10, TimeUnit.SECONDS));
         String out = c.out();
         assertTrue(out.contains("/dev/pts/"), out);
-        assertTrue(out.contains("30 100"), out);
         assertTrue(out.contains("xterm"), out);
         assertTrue(out.contains("E\r\n"), "stderr shares the terminal: " + out);
         assertEquals("", c.err());
@@ -192,7 +201,7 @@ class ConmonRuntimeTest {
 
     @Test
     void attachWritesStdinAndStreamsOutput() throws Exception {
-        String id = f.newId();
+        String id = f.newLongId();
         f.runtime.create(f.spec(id, "sh", "-c", "while read l; do echo got:$l; echo e:$l >&2; done; echo bye")
                 .openStdin(true).stdinOnce(true).build());
         Collect c = new Collect();
@@ -259,7 +268,7 @@ class ConmonRuntimeTest {
     @Test
     void survivesRuntimeRestartAndIsReadopted() throws Exception {
         String id = f.newId();
-        ContainerState before = f.runtime.run(f.spec(id, "sh", "-c", "echo started; exec sleep 1000").build());
+        ContainerState before = f.runtime.run(f.spec(id, "sh", "-c", "echo started; trap 'exit 0' TERM; while :; do sleep 0.1; echo tick; done").build());
         Thread.sleep(100);
         f.reopen();
         List<ContainerState> all = f.runtime.list();
@@ -267,11 +276,15 @@ class ConmonRuntimeTest {
         assertEquals(ContainerStatus.RUNNING, after.status());
         assertEquals(before.pid(), after.pid());
         assertTrue(after.conmonPid() > 0, "conmon still holds it");
-        assertEquals("started\n", text(f.runtime.logs(id, -1), StreamType.STDOUT));
+        assertTrue(text(f.runtime.logs(id, -1), StreamType.STDOUT).startsWith("started\n"));
         Collect c = new Collect();
         assertEquals(0, f.runtime.exec(id, ExecSpec.of("true"), c).exitCode().get(10, TimeUnit.SECONDS));
+        Collect attached = new Collect();
+        try (Attachment at = f.runtime.attach(id, false, attached)) {
+            assertTrue(attached.awaitOut("tick\n").contains("tick\n"), "conmon still serves attach after the restart");
+        }
         CompletableFuture<ExitStatus> w = f.runtime.waitExit(id);
-        ContainerState stopped = f.runtime.stop(id, "SIGTERM", Duration.ofMillis(300));
+        ContainerState stopped = f.runtime.stop(id, "SIGKILL", Duration.ofSeconds(5));
         assertEquals(137, stopped.exitCode());
         assertEquals(137, w.get(5, TimeUnit.SECONDS).exitCode());
     }
@@ -384,5 +397,37 @@ class ConmonRuntimeTest {
                 runc.delete(id, true, true);
             }
         }
+    }
+
+    private static long openFds() throws Exception {
+        try (var s = Files.list(Path.of("/proc/self/fd"))) {
+            return s.count();
+        }
+    }
+
+    @Test
+    void noFileDescriptorLeaks() throws Exception {
+        String id = f.newId();
+        f.runtime.create(f.spec(id, "sh", "-c", "while read l; do echo $l; done").openStdin(true).build());
+        f.runtime.start(id);
+        f.runtime.exec(id, ExecSpec.of("true"), new Collect()).exitCode().get(10, TimeUnit.SECONDS);
+        long before = openFds();
+        for (int i = 0; i < 5; i++) {
+            f.runtime.exec(id, ExecSpec.of("echo", "x"), new Collect()).exitCode().get(10, TimeUnit.SECONDS);
+            f.runtime.exec(id, new ExecSpec(List.of("tty"), List.of(), "", "", true, false, false, false, 0, 0), new Collect()).exitCode().get(10, TimeUnit.SECONDS);
+            Collect c = new Collect();
+            Attachment at = f.runtime.attach(id, true, c);
+            byte[] m = ("m" + i + "\n").getBytes(StandardCharsets.UTF_8);
+            at.writeStdin(m, 0, m.length);
+            c.awaitOut("m" + i);
+            at.close();
+            assertTrue(c.closed.await(5, TimeUnit.SECONDS));
+            f.runtime.resize(id, 10, 10);
+            f.runtime.state(id);
+        }
+        Thread.sleep(200);
+        long after = openFds();
+        assertTrue(after <= before + 2, "fds before " + before + " after " + after);
+        f.runtime.delete(id, true, false);
     }
 }

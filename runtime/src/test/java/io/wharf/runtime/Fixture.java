@@ -48,6 +48,13 @@ final class Fixture implements AutoCloseable {
         return id;
     }
 
+    /** A Docker-length id (64 chars): the bundle path then exceeds sun_path and conmon's /proc/self/fd route is used. */
+    String newLongId() {
+        String id = ("rt" + UUID.randomUUID().toString().replace("-", "") + UUID.randomUUID().toString().replace("-", "")).substring(0, 64);
+        ids.add(id);
+        return id;
+    }
+
     ContainerSpec.Builder spec(String id, String... args) {
         return ContainerSpec.builder(id, rootfs).args(args);
     }

@@ -10,7 +10,8 @@ import java.util.Set;
 
 /**
  * The default RBAC ClusterRoles and ClusterRoleBindings of kube-apiserver
- * (plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go), as the objects it creates at first start.
+ * (plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go), and the system PriorityClasses, as the objects it creates
+ * at first start.
  *
  * <p>admin, edit and view carry their aggregationRule as in Kubernetes, and also the aggregated rules already filled in
  * (the clusterrole-aggregation controller would do that), so an authorizer that only reads {@code rules} works.
@@ -145,6 +146,19 @@ public final class BootstrapPolicy {
         return o;
     }
 
+    /** The two PriorityClasses kube-apiserver creates at start (pkg/apis/scheduling SystemPriorityClasses). */
+    static ObjectNode priorityClass(String name, long value, String description) {
+        ObjectNode o = Nodes.F.objectNode();
+        o.put("apiVersion", "scheduling.k8s.io/v1");
+        o.put("kind", "PriorityClass");
+        o.putObject("metadata").put("name", name);
+        o.put("value", value);
+        o.put("globalDefault", false);
+        o.put("description", description);
+        o.put("preemptionPolicy", "PreemptLowerPriority");
+        return o;
+    }
+
     static String[] group(String g) { return new String[]{"Group", g}; }
 
     static String[] user(String u) { return new String[]{"User", u}; }
@@ -235,6 +249,8 @@ public final class BootstrapPolicy {
                 .r("authorization.k8s.io", a("subjectaccessreviews"), "create")
                 .r("*", a("*"), "list", "watch")
                 .r("", a("serviceaccounts/token"), "create")));
+        out.add(priorityClass("system-node-critical", 2000001000, "Used for system critical pods that must not be moved from their current node."));
+        out.add(priorityClass("system-cluster-critical", 2000000000, "Used for system critical pods that must run in the cluster, but can be moved to another node if necessary."));
         out.add(binding("cluster-admin", "cluster-admin", group("system:masters")));
         out.add(binding("system:discovery", "system:discovery", group("system:authenticated")));
         out.add(binding("system:basic-user", "system:basic-user", group("system:authenticated")));

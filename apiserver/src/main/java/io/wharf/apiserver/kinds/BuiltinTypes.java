@@ -83,6 +83,9 @@ public final class BuiltinTypes {
     public static final ResourceType SELFSUBJECTACCESSREVIEWS = ResourceType.of("authorization.k8s.io", "v1", "SelfSubjectAccessReview",
             "selfsubjectaccessreviews", false).withVerbs("create");
 
+    public static final ResourceType SELFSUBJECTREVIEWS = ResourceType.of("authentication.k8s.io", "v1", "SelfSubjectReview",
+            "selfsubjectreviews", false).withVerbs("create");
+
     static ResourceType withStatus(ResourceType t) { return t.withSubresources(status(t)); }
 
     static ResourceType withScaleAndStatus(ResourceType t) { return t.withSubresources(Subresource.scale(), status(t)); }
@@ -94,6 +97,7 @@ public final class BuiltinTypes {
                 CONFIGMAPS, ENDPOINTS, EVENTS, LIMITRANGES, NAMESPACES, NODES, PODS, RESOURCEQUOTAS, SECRETS, SERVICEACCOUNTS, SERVICES,
                 CONTROLLERREVISIONS, DAEMONSETS, DEPLOYMENTS, REPLICASETS, STATEFULSETS,
                 EVENTS_V1,
+                SELFSUBJECTREVIEWS,
                 SELFSUBJECTACCESSREVIEWS,
                 CRONJOBS, JOBS,
                 INGRESSCLASSES, INGRESSES, NETWORKPOLICIES,

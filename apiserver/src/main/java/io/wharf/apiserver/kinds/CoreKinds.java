@@ -58,8 +58,8 @@ final class CoreKinds {
         @Override
         public List<FieldError> validateCreate(ObjectNode obj) {
             Check c = new Check();
-            String name = Nodes.meta(obj, "name");
-            if (!name.isEmpty()) c.each("metadata.name", name, Names.isDNS1123Label(name));
+            // metadata.name as a DNS-1123 label: the serving core checks that for namespaces (checking it here too
+            // would print the error twice).
             for (JsonNode f : obj.path("spec").path("finalizers")) {
                 String s = f.asText();
                 if (!s.equals("kubernetes") && !s.contains("/")) c.invalid("spec.finalizers", s, "name is neither a standard finalizer name nor is it fully qualified");
@@ -87,6 +87,9 @@ final class CoreKinds {
 
     // ------------------------------------------------------------------------------------------------ ConfigMap
     static final class ConfigMapStrategy implements ResourceStrategy {
+        @Override
+        public void applyDefaults(ObjectNode obj) { checkBase64(obj, "binaryData", "ConfigMap"); }
+
         @Override
         public List<FieldError> validateCreate(ObjectNode obj) {
             Check c = new Check();
@@ -137,6 +140,41 @@ final class CoreKinds {
         }
     }
 
+    /**
+     * []byte fields are base64 in JSON; Kubernetes fails decoding the body (400 BadRequest) when one is not, before any
+     * validation: "Secret in version \"v1\" cannot be handled as a Secret: illegal base64 data at input byte 4".
+     */
+    static void checkBase64(ObjectNode obj, String field, String kind) {
+        JsonNode m = obj.get(field);
+        if (m == null || !m.isObject()) return;
+        for (var it = m.fields(); it.hasNext(); ) {
+            JsonNode v = it.next().getValue();
+            if (!v.isTextual()) continue;
+            int bad = badBase64At(v.asText());
+            if (bad >= 0)
+                throw new io.wharf.common.WharfException(io.wharf.common.ErrorKind.INVALID_ARGUMENT,
+                        kind + " in version \"v1\" cannot be handled as a " + kind + ": illegal base64 data at input byte " + bad);
+        }
+    }
+
+    /** Index of the first byte Go's base64.StdEncoding rejects, or -1 when the text decodes. */
+    static int badBase64At(String s) {
+        int n = s.length();
+        int pad = 0;
+        for (int i = 0; i < n; i++) {
+            char ch = s.charAt(i);
+            boolean alpha = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '+' || ch == '/';
+            if (ch == '=') {
+                if (i % 4 < 2) return i;
+                pad++;
+                continue;
+            }
+            if (!alpha || pad > 0) return i;
+        }
+        if (n % 4 != 0) return n - n % 4; // a truncated last quantum: Go reports where it starts
+        return -1;
+    }
+
     static byte[] decode(String b64) {
         try {
             return Base64.getDecoder().decode(b64);
@@ -150,6 +188,7 @@ final class CoreKinds {
         /** type defaults to Opaque; stringData is merged into data (base64) and dropped, as the v1 conversion does. */
         @Override
         public void applyDefaults(ObjectNode obj) {
+            checkBase64(obj, "data", "Secret");
             Nodes.defaultText(obj, "type", "Opaque");
             JsonNode sd = obj.get("stringData");
             if (sd != null && sd.isObject()) {
@@ -520,6 +559,10 @@ final class CoreKinds {
                 if (it.has("default")) {
                     ObjectNode dr = Nodes.obj(it, "defaultRequest");
                     Nodes.forEachField(it.get("default"), (k, v) -> { if (!dr.has(k)) dr.set(k, v.deepCopy()); });
+                }
+                if (it.has("min")) {
+                    ObjectNode dr = Nodes.obj(it, "defaultRequest");
+                    Nodes.forEachField(it.get("min"), (k, v) -> { if (!dr.has(k)) dr.set(k, v.deepCopy()); });
                 }
                 for (String f : List.of("max", "min", "default", "defaultRequest", "maxLimitRequestRatio")) canonical(Nodes.objOrNull(it, f));
             }

@@ -19,27 +19,55 @@ public final class Kinds implements KindsProvider {
     public static final String DEFAULT_SERVICE_CIDR = "10.96.0.0/12";
     public static final int DEFAULT_NODE_PORT_MIN = 30000, DEFAULT_NODE_PORT_MAX = 32767;
 
+    /**
+     * System property that turns on the ServiceAccount admission's projected token volume (kube-api-access-xxxxx) on
+     * new pods. Off by default: it needs a node agent that mounts projected volumes.
+     */
+    public static final String SA_TOKEN_VOLUME_PROPERTY = "wharf.apiserver.serviceAccountTokenVolume";
+
     private final String serviceCidr;
     private final int nodePortMin, nodePortMax;
+    private final boolean serviceAccountTokenVolume;
 
-    public Kinds() { this(DEFAULT_SERVICE_CIDR, DEFAULT_NODE_PORT_MIN, DEFAULT_NODE_PORT_MAX); }
+    /** System properties named after kube-apiserver's flags: "10.96.0.0/12" and "30000-32767" by default. */
+    public static final String SERVICE_CIDR_PROPERTY = "wharf.apiserver.serviceClusterIpRange";
+    public static final String NODE_PORT_RANGE_PROPERTY = "wharf.apiserver.serviceNodePortRange";
 
-    public Kinds(String serviceCidr, int nodePortMin, int nodePortMax) {
+    /**
+     * The defaults of kube-apiserver, overridable with {@link #SERVICE_CIDR_PROPERTY}, {@link #NODE_PORT_RANGE_PROPERTY}
+     * and {@link #SA_TOKEN_VOLUME_PROPERTY} (the serving core loads this class with its no-arg constructor).
+     */
+    public Kinds() {
+        this(System.getProperty(SERVICE_CIDR_PROPERTY, DEFAULT_SERVICE_CIDR), portRange()[0], portRange()[1],
+                Boolean.getBoolean(SA_TOKEN_VOLUME_PROPERTY));
+    }
+
+    private static int[] portRange() {
+        String r = System.getProperty(NODE_PORT_RANGE_PROPERTY, DEFAULT_NODE_PORT_MIN + "-" + DEFAULT_NODE_PORT_MAX);
+        String[] p = r.split("-");
+        if (p.length != 2) throw new IllegalArgumentException(NODE_PORT_RANGE_PROPERTY + " must look like 30000-32767: " + r);
+        return new int[]{Integer.parseInt(p[0].trim()), Integer.parseInt(p[1].trim())};
+    }
+
+    public Kinds(String serviceCidr, int nodePortMin, int nodePortMax, boolean serviceAccountTokenVolume) {
         this.serviceCidr = serviceCidr;
         this.nodePortMin = nodePortMin;
         this.nodePortMax = nodePortMax;
+        this.serviceAccountTokenVolume = serviceAccountTokenVolume;
     }
 
     @Override
     public void registerAll(ResourceRegistry registry) {
         for (ResourceType t : BuiltinTypes.all()) registry.register(t, strategyFor(t));
+        // Load the schemas off the start path: the first patch or Strict create would otherwise pay for it.
+        Thread.ofVirtual().name("kinds-openapi-warmup").start(OpenApi::groupVersions);
     }
 
     /** The strategy of one built-in type (all schema-aware strategies answer patchMergeKey from the OpenAPI schemas). */
     public ResourceStrategy strategyFor(ResourceType t) {
         ResourceStrategy s = switch (t.group() + "/" + t.kind()) {
             case "/Namespace" -> new CoreKinds.NamespaceStrategy();
-            case "/Pod" -> new PodStrategy();
+            case "/Pod" -> new PodStrategy(serviceAccountTokenVolume);
             case "/Service" -> new ServiceStrategy(BuiltinTypes.SERVICES, serviceCidr, nodePortMin, nodePortMax);
             case "/Endpoints" -> new CoreKinds.EndpointsStrategy();
             case "/ConfigMap" -> new CoreKinds.ConfigMapStrategy();

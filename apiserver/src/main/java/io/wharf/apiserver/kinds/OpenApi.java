@@ -126,8 +126,23 @@ public final class OpenApi {
         }
     }
 
+    /** Answers for paths that exist (bounded by the schemas; unknown paths are not kept, so clients cannot grow it). */
+    private static final Map<List<String>, PatchMeta> PATCH_META = new ConcurrentHashMap<>();
+
     /** The patch metadata of a field of a kind, or null when the kind or the path is unknown. */
     public static PatchMeta patchMeta(String apiVersion, String kind, List<String> path) {
+        List<String> key = new ArrayList<>(path.size() + 2);
+        key.add(apiVersion);
+        key.add(kind);
+        key.addAll(path);
+        PatchMeta cached = PATCH_META.get(key);
+        if (cached != null) return cached;
+        PatchMeta pm = lookupPatchMeta(apiVersion, kind, path);
+        if (pm != null) PATCH_META.put(List.copyOf(key), pm);
+        return pm;
+    }
+
+    private static PatchMeta lookupPatchMeta(String apiVersion, String kind, List<String> path) {
         String def = definitionOf(apiVersion, kind);
         if (def == null) return null;
         JsonNode cur = bundle().definitions().get(def);

@@ -289,7 +289,9 @@ final class OtherKinds {
                 for (JsonNode p : ports) {
                     count++;
                     if (ps.size() == max) { more = true; continue; }
-                    ps.add(p.has("port") && !p.get("port").isNull() ? Long.toString(p.path("port").asLong()) : "<unset>");
+                    // formatDiscoveryPorts: the number, else the name, else "*"
+                    ps.add(p.has("port") && !p.get("port").isNull() ? Long.toString(p.path("port").asLong())
+                            : p.has("name") && !p.get("name").isNull() ? Nodes.text(p, "name") : "*");
                 }
                 portStr = String.join(",", ps) + (more ? " + " + (count - max) + " more..." : "");
             }

@@ -16,11 +16,11 @@ final class PodSpecs {
     private PodSpecs() {}
 
     static final List<String> RESTART_POLICIES = List.of("Always", "OnFailure", "Never");
-    static final List<String> DNS_POLICIES = List.of("ClusterFirstWithHostNet", "ClusterFirst", "Default", "None");
+    static final List<String> DNS_POLICIES = List.of("ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"); // sets.List() order
     static final List<String> PULL_POLICIES = List.of("Always", "IfNotPresent", "Never");
     static final List<String> PROTOCOLS = List.of("SCTP", "TCP", "UDP");
     static final List<String> TERMINATION_MESSAGE_POLICIES = List.of("File", "FallbackToLogsOnError");
-    static final List<String> TAINT_EFFECTS = List.of("NoExecute", "NoSchedule", "PreferNoSchedule");
+    static final List<String> TAINT_EFFECTS = List.of("NoSchedule", "PreferNoSchedule", "NoExecute"); // validateTaintEffect order
 
     // ---------------------------------------------------------------- defaults
 
@@ -340,6 +340,9 @@ final class PodSpecs {
             Nodes.forEachField(m, (name, v) -> {
                 String fp = p + "." + k + "[" + name + "]";
                 c.each(fp, name, Names.isQualifiedName(name));
+                if (!name.contains("/") && !name.equals("cpu") && !name.equals("memory") && !name.equals("ephemeral-storage")
+                        && !name.startsWith("hugepages-"))
+                    c.invalid(fp, name, "must be a standard resource for containers");
                 Quantity q;
                 try {
                     q = Quantity.parse(v.asText());
@@ -352,7 +355,7 @@ final class PodSpecs {
                 else {
                     Quantity lim = limits.get(name);
                     if (lim != null && q.compareTo(lim) > 0)
-                        c.invalid(fp, q.toString(), "must be less than or equal to " + name + " limit of " + lim);
+                        c.invalid(p + ".requests", q.toString(), "must be less than or equal to " + name + " limit of " + lim);
                 }
             });
         }

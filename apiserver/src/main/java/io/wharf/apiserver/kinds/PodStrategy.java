@@ -14,6 +14,19 @@ import java.util.Map;
 
 /** core/v1 Pod: defaults, the DefaultTolerationSeconds and ServiceAccount admission defaults, validation, printPod. */
 final class PodStrategy implements ResourceStrategy {
+    static final String SA_MOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount";
+    private static final String SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
+
+    private final boolean serviceAccountTokenVolume;
+
+    PodStrategy() { this(false); }
+
+    /**
+     * @param serviceAccountTokenVolume whether the ServiceAccount admission adds the projected kube-api-access-xxxxx
+     *                                  volume and its mounts, as Kubernetes does (needs a node agent that serves
+     *                                  projected serviceAccountToken/configMap/downwardAPI volumes)
+     */
+    PodStrategy(boolean serviceAccountTokenVolume) { this.serviceAccountTokenVolume = serviceAccountTokenVolume; }
 
     @Override
     public void applyDefaults(ObjectNode obj) {
@@ -28,8 +41,118 @@ final class PodStrategy implements ResourceStrategy {
         PodSpecs.defaultTolerations(spec);
     }
 
+    /**
+     * The Priority admission plugin: a pod's priority comes from its PriorityClass (or the global default class). Done
+     * here because it needs to read PriorityClasses; a missing class is refused, as Kubernetes does.
+     */
+    @Override
+    public List<FieldError> allocate(ObjectNode n, ObjectNode o, io.wharf.apiserver.ObjectReader objects) {
+        if (o != null) return List.of();
+        ObjectNode spec = Nodes.obj(n, "spec");
+        List<FieldError> limitErrors = applyLimitRanges(n, spec, objects);
+        if (!limitErrors.isEmpty()) return limitErrors;
+        String pcName = Nodes.text(spec, "priorityClassName");
+        JsonNode pc = null;
+        if (!pcName.isEmpty()) {
+            pc = objects.get(BuiltinTypes.PRIORITYCLASSES, null, pcName).orElse(null);
+            if (pc == null) return List.of(FieldError.notFound("spec.priorityClassName", Nodes.str(pcName)));
+        } else {
+            for (JsonNode c : objects.list(BuiltinTypes.PRIORITYCLASSES, null))
+                if (c.path("globalDefault").asBoolean(false) && (pc == null || c.path("value").asLong() < pc.path("value").asLong())) pc = c;
+            if (pc != null) spec.put("priorityClassName", Nodes.meta(pc, "name"));
+        }
+        if (pc != null) {
+            spec.put("priority", pc.path("value").asLong(0));
+            String pp = Nodes.text(pc, "preemptionPolicy");
+            if (!pp.isEmpty()) spec.put("preemptionPolicy", pp);
+        }
+        return List.of();
+    }
+
+    /**
+     * The LimitRanger admission plugin: container limits and requests default from the namespace's LimitRanges
+     * ({@code default}, {@code defaultRequest}), then must lie within their {@code min}/{@code max}. Kubernetes answers a
+     * violation with 403 Forbidden; here it is a field error carrying the same text.
+     */
+    static List<FieldError> applyLimitRanges(ObjectNode pod, ObjectNode spec, io.wharf.apiserver.ObjectReader objects) {
+        List<ObjectNode> ranges = objects.list(BuiltinTypes.LIMITRANGES, Nodes.meta(pod, "namespace"));
+        if (ranges.isEmpty()) return List.of();
+        List<FieldError> errs = new ArrayList<>();
+        for (ObjectNode lr : ranges) for (JsonNode item : lr.path("spec").path("limits")) {
+            if (!Nodes.text(item, "type").equals("Container")) continue;
+            for (String list : List.of("initContainers", "containers")) {
+                ArrayNode cs = Nodes.arrOrNull(spec, list);
+                if (cs == null) continue;
+                for (int i = 0; i < cs.size(); i++) {
+                    if (!(cs.get(i) instanceof ObjectNode ctr)) continue;
+                    ObjectNode res = Nodes.obj(ctr, "resources");
+                    ObjectNode limits = Nodes.obj(res, "limits"), requests = Nodes.obj(res, "requests");
+                    Nodes.forEachField(item.get("default"), (k, v) -> { if (!limits.has(k)) limits.set(k, v.deepCopy()); });
+                    Nodes.forEachField(item.get("defaultRequest"), (k, v) -> { if (!requests.has(k)) requests.set(k, v.deepCopy()); });
+                    if (limits.isEmpty()) res.remove("limits");
+                    if (requests.isEmpty()) res.remove("requests");
+                    String cname = Nodes.text(ctr, "name");
+                    String path = "spec." + list + "[" + i + "].resources";
+                    Nodes.forEachField(item.get("max"), (k, v) -> {
+                        Quantity max = q(v), lim = q(limits.get(k));
+                        if (max == null) return;
+                        if (lim == null) errs.add(FieldError.forbidden(path + ".limits", "maximum " + k + " usage per Container is " + max + ".  No limit is specified"));
+                        else if (lim.compareTo(max) > 0) errs.add(FieldError.forbidden(path + ".limits", "maximum " + k + " usage per Container is " + max + ", but limit is " + lim));
+                    });
+                    Nodes.forEachField(item.get("min"), (k, v) -> {
+                        Quantity min = q(v), req = q(requests.get(k));
+                        if (min == null) return;
+                        if (req == null) errs.add(FieldError.forbidden(path + ".requests", "minimum " + k + " usage per Container is " + min + ".  No request is specified"));
+                        else if (req.compareTo(min) < 0) errs.add(FieldError.forbidden(path + ".requests", "minimum " + k + " usage per Container is " + min + ", but request is " + req));
+                    });
+                }
+            }
+        }
+        if (errs.isEmpty()) Nodes.obj(pod, "status").put("qosClass", PodSpecs.qosClass(spec));
+        return errs;
+    }
+
+    private static Quantity q(JsonNode v) {
+        if (v == null || v.isNull()) return null;
+        try { return Quantity.parse(v.asText()); } catch (IllegalArgumentException e) { return null; }
+    }
+
+    /** ServiceAccount admission's token volume: kube-api-access-xxxxx mounted read-only in every container. */
+    static void addServiceAccountTokenVolume(ObjectNode spec) {
+        if (!spec.path("automountServiceAccountToken").asBoolean(true)) return;
+        ArrayNode vols = Nodes.arrOrNull(spec, "volumes");
+        if (vols != null) for (JsonNode v : vols) if (Nodes.text(v, "name").startsWith("kube-api-access-")) return;
+        StringBuilder name = new StringBuilder("kube-api-access-");
+        java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+        for (int i = 0; i < 5; i++) name.append(SUFFIX_ALPHABET.charAt(r.nextInt(SUFFIX_ALPHABET.length())));
+        if (vols == null) vols = spec.putArray("volumes");
+        ObjectNode projected = vols.addObject().put("name", name.toString()).putObject("projected");
+        projected.put("defaultMode", 420);
+        ArrayNode sources = projected.putArray("sources");
+        sources.addObject().putObject("serviceAccountToken").put("expirationSeconds", 3607).put("path", "token");
+        ObjectNode cm = sources.addObject().putObject("configMap");
+        cm.putArray("items").addObject().put("key", "ca.crt").put("path", "ca.crt");
+        cm.put("name", "kube-root-ca.crt");
+        sources.addObject().putObject("downwardAPI").putArray("items").addObject()
+                .put("path", "namespace").putObject("fieldRef").put("apiVersion", "v1").put("fieldPath", "metadata.namespace");
+        for (String list : List.of("initContainers", "containers")) {
+            ArrayNode cs = Nodes.arrOrNull(spec, list);
+            if (cs == null) continue;
+            for (JsonNode c : cs) {
+                if (!(c instanceof ObjectNode co)) continue;
+                ArrayNode mounts = Nodes.arrOrNull(co, "volumeMounts");
+                boolean taken = false;
+                if (mounts != null) for (JsonNode m : mounts) if (Nodes.text(m, "mountPath").equals(SA_MOUNT_PATH)) taken = true;
+                if (taken) continue;
+                if (mounts == null) mounts = co.putArray("volumeMounts");
+                mounts.addObject().put("mountPath", SA_MOUNT_PATH).put("name", name.toString()).put("readOnly", true);
+            }
+        }
+    }
+
     @Override
     public void prepareForCreate(ObjectNode obj) {
+        if (serviceAccountTokenVolume) addServiceAccountTokenVolume(Nodes.obj(obj, "spec"));
         ObjectNode status = obj.putObject("status");
         status.put("phase", "Pending");
         status.put("qosClass", PodSpecs.qosClass(obj.path("spec")));

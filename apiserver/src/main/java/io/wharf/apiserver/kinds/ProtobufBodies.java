@@ -59,7 +59,7 @@ public final class ProtobufBodies {
             "successfulJobsHistoryLimit", "failedJobsHistoryLimit", "revisionHistoryLimit", "progressDeadlineSeconds",
             "terminationGracePeriodSeconds", "defaultMode", "mode", "expirationSeconds", "priority", "tolerationSeconds",
             "runAsUser", "runAsGroup", "fsGroup", "deletionGracePeriodSeconds", "partition", "value", "leaseDurationSeconds",
-            "leaseTransitions", "timeoutSeconds", "port", "endPort", "minReadySeconds", "start", "revision", "weight");
+            "leaseTransitions", "timeoutSeconds", "port", "endPort", "revision", "weight");
 
     /** Boolean fields that are pointers in k8s.io/api: a present false is kept. */
     static final Set<String> POINTER_BOOLS = Set.of("immutable", "suspend", "manualSelector", "automountServiceAccountToken",

@@ -32,6 +32,8 @@ record SchemaPatchKeys(ResourceType type, ResourceStrategy delegate) implements 
     private void guarded(String what, Runnable r) {
         try {
             r.run();
+        } catch (io.wharf.common.WharfException e) {
+            throw e; // deliberate: a decode-level error (bad base64...) the core answers with 400
         } catch (RuntimeException e) {
             LOG.warn("{} of {} failed on a malformed object: {}", what, type.kind(), e.toString());
         }

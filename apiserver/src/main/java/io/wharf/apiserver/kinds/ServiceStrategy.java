@@ -391,6 +391,10 @@ final class ServiceStrategy implements ResourceStrategy {
         return -1;
     }
 
+    /** ServiceSelectableFields (kube-proxy and the endpoints controllers select by these). */
+    @Override
+    public List<String> selectableFields() { return List.of("spec.clusterIP", "spec.type"); }
+
     // ---------------------------------------------------------------- table
 
     @Override

@@ -187,6 +187,10 @@ final class Workloads {
             return errs;
         }
 
+        /** ReplicaSetToSelectableFields. */
+        @Override
+        public List<String> selectableFields() { return List.of("status.replicas"); }
+
         @Override
         public List<TableColumn> tableColumns() {
             return List.of(TableColumn.NAME,
@@ -235,7 +239,7 @@ final class Workloads {
             String rp = spec.path("template").path("spec").path("restartPolicy").asText("");
             if (!rp.isEmpty() && !rp.equals("Always")) c.notSupported("spec.template.spec.restartPolicy", rp, List.of("Always"));
             String type = Nodes.text(spec.path("updateStrategy"), "type");
-            if (!type.equals("OnDelete") && !type.equals("RollingUpdate")) c.notSupported("spec.updateStrategy.type", type, List.of("OnDelete", "RollingUpdate"));
+            if (!type.equals("OnDelete") && !type.equals("RollingUpdate")) c.notSupported("spec.updateStrategy.type", type, List.of("RollingUpdate", "OnDelete"));
             c.nonNegative(spec, "minReadySeconds", "spec.minReadySeconds");
             c.nonNegative(spec, "revisionHistoryLimit", "spec.revisionHistoryLimit");
             return c.done();
@@ -314,7 +318,7 @@ final class Workloads {
             String pmp = Nodes.text(spec, "podManagementPolicy");
             if (!pmp.equals("OrderedReady") && !pmp.equals("Parallel")) c.notSupported("spec.podManagementPolicy", pmp, List.of("OrderedReady", "Parallel"));
             String type = Nodes.text(spec.path("updateStrategy"), "type");
-            if (!type.equals("OnDelete") && !type.equals("RollingUpdate")) c.notSupported("spec.updateStrategy.type", type, List.of("OnDelete", "RollingUpdate"));
+            if (!type.equals("OnDelete") && !type.equals("RollingUpdate")) c.notSupported("spec.updateStrategy.type", type, List.of("RollingUpdate", "OnDelete"));
             String sn = Nodes.text(spec, "serviceName");
             if (!sn.isEmpty()) c.each("spec.serviceName", sn, Names.isDNS1123Label(sn));
             return c.done();

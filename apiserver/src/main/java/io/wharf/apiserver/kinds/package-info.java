@@ -29,6 +29,12 @@
  * the server has no runtime dependency on client-java-api. Regenerate with
  * {@code mvn -pl apiserver test -Dtest=OpenApiGeneratorTest -Dwharf.openapi.regenerate=true}.
  *
+ * <h2>Settings</h2>
+ * The serving core loads {@link io.wharf.apiserver.kinds.Kinds} with its no-arg constructor; system properties named
+ * after kube-apiserver's flags change the defaults: {@code wharf.apiserver.serviceClusterIpRange} (10.96.0.0/12),
+ * {@code wharf.apiserver.serviceNodePortRange} (30000-32767), {@code wharf.apiserver.serviceAccountTokenVolume}
+ * (false: the projected kube-api-access-xxxxx volume needs a node agent that mounts projected volumes).
+ *
  * <h2>Protobuf</h2>
  * Request bodies are decoded with the generated message descriptors of io.kubernetes:client-java-proto (core, apps,
  * batch, networking, rbac, scheduling, authorization, authentication, policy, autoscaling, storage, certificates,

@@ -25,9 +25,9 @@ class CoreKindsTest {
         assertEquals("kubernetes", ns.at("/spec/finalizers/0").asText());
         assertEquals("nohi", ns.at("/metadata/labels/kubernetes.io~1metadata.name").asText());
         assertEquals(List.of("nohi", "Active"), namespaces.tableRow(ns).subList(0, 2));
-        ObjectNode bad = Fx.yaml("{apiVersion: v1, kind: Namespace, metadata: {name: a.b}}");
-        assertEquals(1, Fx.create(namespaces, bad).size());
-        assertTrue(Fx.messages(namespaces.validateCreate(bad)).getFirst().startsWith("metadata.name: Invalid value: \"a.b\": a lowercase RFC 1123 label"));
+        ObjectNode bad = Fx.yaml("{apiVersion: v1, kind: Namespace, metadata: {name: n}, spec: {finalizers: [kubernetes, foo]}}");
+        assertEquals(List.of("spec.finalizers: Invalid value: \"foo\": name is neither a standard finalizer name nor is it fully qualified"),
+                Fx.messages(namespaces.validateCreate(bad)));
     }
 
     @Test
@@ -62,8 +62,13 @@ class CoreKindsTest {
                 Fx.messages(Fx.create(secrets, dcj)));
         ObjectNode sat = Fx.yaml("{apiVersion: v1, kind: Secret, metadata: {name: t}, type: kubernetes.io/service-account-token}");
         assertEquals(List.of("metadata.annotations[kubernetes.io/service-account.name]: Required value"), Fx.messages(Fx.create(secrets, sat)));
-        ObjectNode notB64 = Fx.yaml("{apiVersion: v1, kind: Secret, metadata: {name: b}, data: {k: '%%%'}}");
-        assertEquals(1, Fx.create(secrets, notB64).size());
+        ObjectNode notB64 = Fx.yaml("{apiVersion: v1, kind: Secret, metadata: {name: b}, data: {k: 'QUJD%%%'}}");
+        io.wharf.common.WharfException e = assertThrows(io.wharf.common.WharfException.class, () -> Fx.create(secrets, notB64));
+        assertEquals(io.wharf.common.ErrorKind.INVALID_ARGUMENT, e.kind());
+        assertEquals("Secret in version \"v1\" cannot be handled as a Secret: illegal base64 data at input byte 4", e.getMessage());
+        assertEquals(-1, CoreKinds.badBase64At("cm9vdA=="));
+        assertEquals(-1, CoreKinds.badBase64At(""));
+        assertEquals(4, CoreKinds.badBase64At("cm9vdA"));
         ObjectNode retyped = s.deepCopy().put("type", "kubernetes.io/tls");
         assertTrue(Fx.messages(secrets.validateUpdate(retyped, s)).contains("type: Invalid value: \"kubernetes.io/tls\": field is immutable"));
     }
@@ -91,7 +96,7 @@ class CoreKindsTest {
         assertEquals("Ready,SchedulingDisabled", nodes.tableRow(cordoned).get(1));
         ObjectNode bad = n.deepCopy();
         ((ObjectNode) bad.at("/spec/taints/0")).put("effect", "Sometimes");
-        assertEquals(List.of("spec.taints[0].effect: Unsupported value: \"Sometimes\": supported values: \"NoExecute\", \"NoSchedule\", \"PreferNoSchedule\""),
+        assertEquals(List.of("spec.taints[0].effect: Unsupported value: \"Sometimes\": supported values: \"NoSchedule\", \"PreferNoSchedule\", \"NoExecute\""),
                 Fx.messages(nodes.validateCreate(bad)));
     }
 

@@ -55,7 +55,7 @@ class KindsTest {
         assertEquals(List.of("netpol"), r.byResource("networking.k8s.io", "v1", "networkpolicies").orElseThrow().type().shortNames());
         assertEquals(List.of("pc"), r.byResource("scheduling.k8s.io", "v1", "priorityclasses").orElseThrow().type().shortNames());
         assertEquals("TokenRequest", r.byResource("", "v1", "serviceaccounts").orElseThrow().type().subresource("token").orElseThrow().kind());
-        assertEquals(List.of("", "apps", "events.k8s.io", "authorization.k8s.io", "batch", "networking.k8s.io", "rbac.authorization.k8s.io",
+        assertEquals(List.of("", "apps", "events.k8s.io", "authentication.k8s.io", "authorization.k8s.io", "batch", "networking.k8s.io", "rbac.authorization.k8s.io",
                 "scheduling.k8s.io", "coordination.k8s.io", "discovery.k8s.io"), List.copyOf(r.groupVersions().keySet()));
         for (ResourceRegistry.Entry e : r.all()) {
             assertEquals(e.strategy().tableColumns().size(), e.strategy().tableRow(minimal(e.type())).size(), e.type().kind());
@@ -85,7 +85,11 @@ class KindsTest {
         // every bootstrap object is valid for its own strategy
         Kinds k = new Kinds();
         for (ObjectNode o : objs) {
-            ResourceType t = o.path("kind").asText().equals("ClusterRole") ? BuiltinTypes.CLUSTERROLES : BuiltinTypes.CLUSTERROLEBINDINGS;
+            ResourceType t = switch (o.path("kind").asText()) {
+                case "ClusterRole" -> BuiltinTypes.CLUSTERROLES;
+                case "ClusterRoleBinding" -> BuiltinTypes.CLUSTERROLEBINDINGS;
+                default -> BuiltinTypes.PRIORITYCLASSES;
+            };
             assertEquals(List.of(), Fx.create(k.strategyFor(t), o.deepCopy()), o.at("/metadata/name").asText());
         }
     }

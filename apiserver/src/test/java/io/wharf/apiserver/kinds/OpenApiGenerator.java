@@ -57,12 +57,12 @@ public final class OpenApiGenerator {
             {"rbac.authorization.k8s.io", "v1", "Role"}, {"rbac.authorization.k8s.io", "v1", "ClusterRole"},
             {"rbac.authorization.k8s.io", "v1", "RoleBinding"}, {"rbac.authorization.k8s.io", "v1", "ClusterRoleBinding"},
             {"events.k8s.io", "v1", "Event", "EventsV1Event"}, {"scheduling.k8s.io", "v1", "PriorityClass"},
-            {"authorization.k8s.io", "v1", "SelfSubjectAccessReview"},
+            {"authorization.k8s.io", "v1", "SelfSubjectAccessReview"}, {"authentication.k8s.io", "v1", "SelfSubjectReview"},
             {"autoscaling", "v1", "Scale"}, {"policy", "v1", "Eviction"}, {"authentication.k8s.io", "v1", "TokenRequest", "AuthenticationV1TokenRequest"},
     };
 
     /** Kinds served in list form (kind + "List"), as the real documents carry them. */
-    static final Set<String> NO_LIST = Set.of("Binding", "SelfSubjectAccessReview", "Scale", "Eviction", "TokenRequest");
+    static final Set<String> NO_LIST = Set.of("Binding", "SelfSubjectAccessReview", "SelfSubjectReview", "Scale", "Eviction", "TokenRequest");
 
     /** (definition, property) -> patch metadata, from the k8s.io/api struct tags and +listType markers. */
     static final Map<String, String[]> PATCH_META = new LinkedHashMap<>();

@@ -68,6 +68,74 @@ class PodStrategyTest {
     }
 
     @Test
+    void priorityComesFromThePriorityClass() {
+        Fx.Store store = new Fx.Store();
+        store.objects.addAll(new Kinds().bootstrapObjects());
+        ObjectNode p = Fx.yaml("{apiVersion: v1, kind: Pod, metadata: {name: dns}, spec: {priorityClassName: system-cluster-critical, containers: [{name: a, image: b}]}}");
+        assertEquals(List.of(), Fx.create(pods, p));
+        assertEquals(List.of(), pods.allocate(p, null, store));
+        assertEquals(2000000000L, p.at("/spec/priority").asLong());
+        ObjectNode missing = Fx.yaml("{apiVersion: v1, kind: Pod, metadata: {name: m}, spec: {priorityClassName: nope, containers: [{name: a, image: b}]}}");
+        Fx.create(pods, missing);
+        assertEquals(List.of("spec.priorityClassName: Not found: \"nope\""), Fx.messages(pods.allocate(missing, null, store)));
+        store.objects.add(Fx.yaml("{apiVersion: scheduling.k8s.io/v1, kind: PriorityClass, metadata: {name: dflt}, value: 7, globalDefault: true}"));
+        ObjectNode plain = Fx.yaml("{apiVersion: v1, kind: Pod, metadata: {name: pl}, spec: {containers: [{name: a, image: b}]}}");
+        Fx.create(pods, plain);
+        pods.allocate(plain, null, store);
+        assertEquals(7, plain.at("/spec/priority").asInt());
+        assertEquals("dflt", plain.at("/spec/priorityClassName").asText());
+    }
+
+    @Test
+    void limitRangesDefaultAndBoundContainerResources() {
+        Fx.Store store = new Fx.Store();
+        ObjectNode lr = Fx.yaml("""
+                {apiVersion: v1, kind: LimitRange, metadata: {name: lr, namespace: nohi},
+                 spec: {limits: [{type: Container, max: {cpu: "1"}, default: {cpu: 500m, memory: 256Mi}, defaultRequest: {cpu: 100m}}]}}
+                """);
+        Fx.strategy(BuiltinTypes.LIMITRANGES).applyDefaults(lr);
+        store.objects.add(lr);
+        ObjectNode p = Fx.yaml("{apiVersion: v1, kind: Pod, metadata: {name: a, namespace: nohi}, spec: {containers: [{name: a, image: b}]}}");
+        assertEquals(List.of(), Fx.create(pods, p));
+        assertEquals(List.of(), pods.allocate(p, null, store));
+        assertEquals("500m", p.at("/spec/containers/0/resources/limits/cpu").asText());
+        assertEquals("256Mi", p.at("/spec/containers/0/resources/limits/memory").asText());
+        assertEquals("100m", p.at("/spec/containers/0/resources/requests/cpu").asText());
+        assertEquals("Burstable", p.at("/status/qosClass").asText());
+        ObjectNode big = Fx.yaml("{apiVersion: v1, kind: Pod, metadata: {name: b, namespace: nohi}, spec: {containers: [{name: a, image: b, resources: {limits: {cpu: '2'}}}]}}");
+        Fx.create(pods, big);
+        assertEquals(List.of("spec.containers[0].resources.limits: Forbidden: maximum cpu usage per Container is 1, but limit is 2"),
+                Fx.messages(pods.allocate(big, null, store)));
+        ObjectNode other = Fx.yaml("{apiVersion: v1, kind: Pod, metadata: {name: c, namespace: elsewhere}, spec: {containers: [{name: a, image: b}]}}");
+        Fx.create(pods, other);
+        assertEquals(List.of(), pods.allocate(other, null, store));
+        assertEquals("{}", other.at("/spec/containers/0/resources").toString(), "LimitRanges apply in their own namespace only");
+    }
+
+    @Test
+    void serviceAccountTokenVolumeWhenEnabled() {
+        ResourceStrategy withToken = new Kinds(Kinds.DEFAULT_SERVICE_CIDR, 30000, 32767, true).strategyFor(BuiltinTypes.PODS);
+        ObjectNode p = Fx.yaml(MYBLOG);
+        assertEquals(List.of(), Fx.create(withToken, p));
+        String vol = p.at("/spec/volumes/0/name").asText();
+        assertTrue(vol.matches("kube-api-access-[bcdfghjklmnpqrstvwxz2456789]{5}"), vol);
+        assertEquals("token", p.at("/spec/volumes/0/projected/sources/0/serviceAccountToken/path").asText());
+        assertEquals("kube-root-ca.crt", p.at("/spec/volumes/0/projected/sources/1/configMap/name").asText());
+        assertEquals(420, p.at("/spec/volumes/0/projected/defaultMode").asInt());
+        for (int i = 0; i < 2; i++) {
+            assertEquals(PodStrategy.SA_MOUNT_PATH, p.at("/spec/containers/" + i + "/volumeMounts/0/mountPath").asText());
+            assertEquals(vol, p.at("/spec/containers/" + i + "/volumeMounts/0/name").asText());
+        }
+        ObjectNode off = Fx.yaml(MYBLOG);
+        ((ObjectNode) off.get("spec")).put("automountServiceAccountToken", false);
+        Fx.create(withToken, off);
+        assertTrue(off.at("/spec/volumes").isMissingNode());
+        ObjectNode plain = Fx.yaml(MYBLOG);
+        Fx.create(pods, plain);
+        assertTrue(plain.at("/spec/volumes").isMissingNode(), "off by default");
+    }
+
+    @Test
     void pullPolicyDependsOnTag() {
         assertEquals("Always", PodSpecs.defaultPullPolicy("nginx"));
         assertEquals("Always", PodSpecs.defaultPullPolicy("nginx:latest"));
@@ -111,7 +179,7 @@ class PodStrategyTest {
         assertTrue(m.contains("spec.containers[0].image: Required value"), m.toString());
         assertTrue(m.contains("spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive"), m.toString());
         assertTrue(m.contains("spec.containers[0].ports[0].protocol: Unsupported value: \"HTTP\": supported values: \"SCTP\", \"TCP\", \"UDP\""), m.toString());
-        assertTrue(m.contains("spec.containers[0].resources.requests[cpu]: Invalid value: \"2\": must be less than or equal to cpu limit of 1"), m.toString());
+        assertTrue(m.contains("spec.containers[0].resources.requests: Invalid value: \"2\": must be less than or equal to cpu limit of 1"), m.toString());
         assertTrue(m.contains("spec.containers[0].volumeMounts[0].name: Not found: \"data\""), m.toString());
         assertTrue(m.contains("spec.containers[1].name: Duplicate value: \"Web\""), m.toString());
         assertTrue(m.contains("spec.containers[1].livenessProbe.periodSeconds: Invalid value: -1: must be greater than or equal to 0"), m.toString());

@@ -69,7 +69,7 @@ class ProtobufBodiesTest {
     @Test
     void decodesDeploymentWithPointerZeroAndIntOrString() throws Exception {
         V1Apps.Deployment d = V1Apps.Deployment.newBuilder().setMetadata(meta("web"))
-                .setSpec(V1Apps.DeploymentSpec.newBuilder().setReplicas(0)
+                .setSpec(V1Apps.DeploymentSpec.newBuilder().setReplicas(0).setMinReadySeconds(0)
                         .setSelector(Meta.LabelSelector.newBuilder().putMatchLabels("app", "web"))
                         .setTemplate(V1.PodTemplateSpec.newBuilder()
                                 .setMetadata(meta("").putLabels("app", "web"))
@@ -83,6 +83,7 @@ class ProtobufBodiesTest {
                 .build();
         ObjectNode o = ProtobufBodies.decode(envelope("apps/v1", "Deployment", d));
         assertEquals(0, o.path("spec").path("replicas").asInt(-1), "replicas is a pointer: an explicit 0 stays");
+        assertFalse(o.path("spec").has("minReadySeconds"), "minReadySeconds is not a pointer: 0 is left out like omitempty");
         assertEquals("25%", o.path("spec").path("strategy").path("rollingUpdate").path("maxSurge").asText());
         assertEquals(1, o.path("spec").path("strategy").path("rollingUpdate").path("maxUnavailable").asInt());
         assertEquals("500m", o.at("/spec/template/spec/containers/0/resources/limits/cpu").asText());

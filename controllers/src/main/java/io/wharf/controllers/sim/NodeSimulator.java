@@ -217,7 +217,7 @@ public final class NodeSimulator implements Component {
     }
 
     private void renewLeases() {
-        String now = MICRO.format(clock.instant());
+        java.time.ZonedDateTime now = clock.instant().truncatedTo(ChronoUnit.MICROS).atZone(java.time.ZoneOffset.UTC);
         for (String name : nodeNames()) {
             if (closed) return;
             try {

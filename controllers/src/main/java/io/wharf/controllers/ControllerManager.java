@@ -1,0 +1,174 @@
+package io.wharf.controllers;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import io.wharf.common.Component;
+import io.wharf.scheduler.Scheduler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * kube-controller-manager and kube-scheduler of Wharf in one {@link Component}: shared informers, every controller
+ * and the scheduler, all talking to the cluster only through the given fabric8 client (so they run against Wharf's API
+ * server or any other Kubernetes API server).
+ *
+ * <p>With {@link Options#leaderElection()} the controllers start only while this process holds the Lease
+ * {@code kube-system/wharf-controller-manager}; {@link #start()} then returns at once and the work begins when the
+ * lease is acquired (losing it stops the controllers). Without it, {@link #start()} returns when the caches have
+ * synced and the workers run.
+ *
+ * <p>Usage: {@code try (var cm = ControllerManager.fromKubeconfig(Path.of("/etc/wharf/admin.conf"), Options.defaults())) { cm.start(); ... }}
+ */
+public final class ControllerManager implements Component {
+    private static final Logger log = LoggerFactory.getLogger(ControllerManager.class);
+
+    /**
+     * @param controllers    names of the controllers to run ("*" = all): deployment, replicaset, scheduler,
+     *                       endpoints, endpointslice, serviceaccount, garbagecollector, nodelifecycle, podgc, job, cronjob, daemonset
+     * @param workers        workers per controller (kube-controller-manager: 5 for deployments and replicasets)
+     * @param leaderElection hold a Lease before running
+     * @param nodeMonitorGracePeriod node lifecycle: NotReady after this long without a Lease renewal (40 s)
+     */
+    public record Options(Set<String> controllers, int workers, boolean leaderElection, Duration nodeMonitorGracePeriod) {
+        public Options {
+            controllers = Set.copyOf(controllers == null ? Set.of("*") : controllers);
+            if (workers <= 0) throw new IllegalArgumentException("workers must be positive");
+            if (nodeMonitorGracePeriod == null) nodeMonitorGracePeriod = Duration.ofSeconds(40);
+        }
+
+        public static Options defaults() { return new Options(Set.of("*"), 5, false, Duration.ofSeconds(40)); }
+
+        public Options withLeaderElection(boolean on) { return new Options(controllers, workers, on, nodeMonitorGracePeriod); }
+
+        public Options withControllers(Set<String> c) { return new Options(c, workers, leaderElection, nodeMonitorGracePeriod); }
+
+        public Options withNodeMonitorGracePeriod(Duration d) { return new Options(controllers, workers, leaderElection, d); }
+
+        boolean enabled(String name) { return controllers.contains("*") || controllers.contains(name); }
+    }
+
+    private final KubernetesClient client;
+    private final boolean ownsClient;
+    private final Options options;
+    private final Clock clock;
+    private final ApiWriter writer;
+    private Informers informers;
+    private final List<Controller> controllers = new ArrayList<>();
+    private Scheduler scheduler;
+    private CompletableFuture<?> election;
+    private volatile boolean closed;
+
+    public ControllerManager(KubernetesClient client, Options options) {
+        this(client, options, Clock.systemUTC(), false);
+    }
+
+    private ControllerManager(KubernetesClient client, Options options, Clock clock, boolean ownsClient) {
+        this.client = client;
+        this.options = options;
+        this.clock = clock;
+        this.ownsClient = ownsClient;
+        this.writer = new ApiWriter(client);
+    }
+
+    /** A manager with its own client built from a kubeconfig file (closed with the manager). */
+    public static ControllerManager fromKubeconfig(Path kubeconfig, Options options) throws java.io.IOException {
+        return new ControllerManager(client(kubeconfig), options, Clock.systemUTC(), true);
+    }
+
+    /** A fabric8 client for a kubeconfig file (the JDK HTTP transport). */
+    public static KubernetesClient client(Path kubeconfig) throws java.io.IOException {
+        Config config = Config.fromKubeconfig(Files.readString(kubeconfig));
+        config.setRequestTimeout(30_000);
+        return new KubernetesClientBuilder().withConfig(config).build();
+    }
+
+    @Override
+    public String name() { return "controller-manager"; }
+
+    public ApiWriter writer() { return writer; }
+
+    public KubernetesClient client() { return client; }
+
+    @Override
+    public void start() throws Exception {
+        if (!options.leaderElection()) {
+            run();
+            return;
+        }
+        String id = hostname() + "_" + UUID.randomUUID();
+        CountDownLatch started = new CountDownLatch(1);
+        LeaderElector elector = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
+                .withName("wharf-controller-manager")
+                .withLock(new LeaseLock("kube-system", "wharf-controller-manager", id))
+                .withLeaseDuration(Duration.ofSeconds(15)).withRenewDeadline(Duration.ofSeconds(10)).withRetryPeriod(Duration.ofSeconds(2))
+                .withReleaseOnCancel(true)
+                .withLeaderCallbacks(new LeaderCallbacks(() -> {
+                    try {
+                        run();
+                    } catch (Exception e) {
+                        log.error("controllers failed to start", e);
+                    } finally {
+                        started.countDown();
+                    }
+                }, this::stopControllers, leader -> log.info("controller-manager leader is now {}", leader)))
+                .build()).build();
+        election = elector.start();
+    }
+
+    private static String hostname() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            return "wharf";
+        }
+    }
+
+    private synchronized void run() throws Exception {
+        if (closed) return;
+        informers = new Informers(client);
+        int w = options.workers();
+        if (options.enabled("replicaset")) controllers.add(new ReplicaSetController(informers, writer, clock, w));
+        if (options.enabled("deployment")) controllers.add(new DeploymentController(informers, writer, clock, w));
+        for (ControllerFactory f : ControllerFactory.extra())
+            if (options.enabled(f.name())) controllers.add(f.create(informers, writer, clock, options));
+        if (options.enabled("scheduler")) scheduler = new Scheduler(informers, writer, clock);
+        informers.start(Duration.ofSeconds(120));
+        for (Controller c : controllers) c.start();
+        if (scheduler != null) scheduler.start();
+        log.info("controller-manager running {} controllers{}", controllers.size(), scheduler != null ? " and the scheduler" : "");
+    }
+
+    private synchronized void stopControllers() {
+        for (Controller c : controllers) c.close();
+        controllers.clear();
+        if (scheduler != null) scheduler.close();
+        scheduler = null;
+        if (informers != null) informers.close();
+        informers = null;
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        if (election != null) election.cancel(true);
+        stopControllers();
+        if (ownsClient) client.close();
+    }
+}

@@ -1,0 +1,545 @@
+package io.wharf.engine.distribution;
+
+import io.wharf.common.ErrorKind;
+import io.wharf.common.WharfException;
+import io.wharf.image.ContentStore;
+import io.wharf.image.Image;
+import io.wharf.image.ImageFilter;
+import io.wharf.image.ImageService;
+import io.wharf.image.Snapshotter;
+import io.wharf.oci.Descriptor;
+import io.wharf.oci.Digest;
+import io.wharf.oci.ImageConfig;
+import io.wharf.oci.Manifest;
+import io.wharf.oci.Platform;
+import io.wharf.oci.Reference;
+import io.wharf.registry.client.RegistryClient;
+
+import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.http.HttpConnectTimeoutException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.function.LongConsumer;
+
+/**
+ * {@code docker pull}, {@code docker push} and {@code docker login} on the engine side, as moby's
+ * {@code distribution} package does them, over {@link RegistryClient} and {@link ImageService}.
+ *
+ * <p>Pull: resolve the reference (a manifest list or OCI index is followed to the platform's entry, linux/amd64 by
+ * default), then stop if the image (its config digest) is already here; otherwise layers whose chain is already
+ * unpacked are "Already exists", the others are downloaded in parallel (at most {@code max-concurrent-downloads},
+ * virtual threads) straight into the content store with digest verification, and unpacked bottom-up as soon as each
+ * one and the one below it are ready. Compressed blobs already in the content store are never fetched again.
+ *
+ * <p>Push: HEAD each layer first ("Layer already exists"), then try a cross-repository mount from repositories of
+ * the same registry the blob is known to be in ("Mounted from x"), else upload it ("Pushed"), in parallel up to
+ * {@code max-concurrent-uploads}; then the config and a Docker v2 schema 2 manifest (gzip layers), as dockerd does.
+ *
+ * <p>Errors thrown before the first message reach the client as an HTTP status; afterwards the API layer sends them
+ * in-band. Thread-safe.
+ */
+public final class Distribution {
+    /** Docker's default when pulling on an amd64 Linux host. */
+    public static final Platform DEFAULT_PLATFORM = Platform.of("linux", "amd64", null);
+
+    private final ImageService images;
+    private final DaemonConfig config;
+    private final BlobSources sources;
+
+    /**
+     * @param stateDir where the blob → repository hints for cross-repository mounts are kept (e.g.
+     *                 {@code /var/lib/wharf/distribution})
+     */
+    public Distribution(ImageService images, DaemonConfig config, Path stateDir) {
+        this.images = images;
+        this.config = config;
+        this.sources = new BlobSources(stateDir.resolve("blob-sources.json"));
+    }
+
+    public DaemonConfig config() {
+        return config;
+    }
+
+    /** The outcome of pulling one tag or digest. */
+    public record PullResult(Reference reference, Digest imageId, Digest digest, boolean updated) {}
+
+    /** The outcome of pushing one tag (the aux message of the stream). */
+    public record PushResult(String tag, Digest digest, long size) {}
+
+    private RegistryClient client(String host, AuthConfig auth) {
+        return new RegistryClient(config.clientOptions(host, auth.credentials()));
+    }
+
+    // ================================================================ pull
+
+    /**
+     * Pulls {@code ref}: a tag, a digest, or (neither) every tag of the repository ({@code docker pull -a}).
+     * Ends the stream with docker's "Status: ..." line.
+     */
+    public List<PullResult> pull(Reference ref, Platform platform, AuthConfig auth, MessageSink out) throws InterruptedException {
+        Platform p = platform == null ? DEFAULT_PLATFORM : platform;
+        try (RegistryClient client = client(ref.registryHost(), auth)) {
+            if (ref.tag() != null || ref.digest() != null) {
+                PullResult r = pullOne(client, ref, p, out);
+                out.send(JsonMessage.status("Status: " + (r.updated() ? "Downloaded newer image for " : "Image is up to date for ") + ref.familiarString()));
+                return List.of(r);
+            }
+            List<String> tags;
+            try {
+                tags = client.tags(ref);
+            } catch (WharfException e) {
+                throw pullError(e, ref);
+            } catch (IOException e) {
+                throw connectionError(client, ref.registryHost(), e);
+            }
+            if (tags.isEmpty()) throw WharfException.notFound("repository %s not found: no tags", ref.familiarName());
+            List<PullResult> results = new ArrayList<>();
+            boolean updated = false;
+            for (String t : tags) {
+                PullResult r = pullOne(client, ref.withTag(t), p, out);
+                results.add(r);
+                updated |= r.updated();
+            }
+            out.send(JsonMessage.status("Status: " + (updated ? "Downloaded newer image for " : "Image is up to date for ") + ref.familiarName()));
+            return results;
+        }
+    }
+
+    private PullResult pullOne(RegistryClient client, Reference ref, Platform platform, MessageSink out) throws InterruptedException {
+        RegistryClient.Resolved resolved;
+        try {
+            resolved = client.resolve(ref, platform);
+        } catch (WharfException e) {
+            throw pullError(e, ref);
+        } catch (IOException e) {
+            throw connectionError(client, ref.registryHost(), e);
+        }
+        Digest top = resolved.index() != null ? resolved.index().digest() : resolved.manifest().digest();
+        out.send(new JsonMessage("Pulling from " + ref.path(), null, ref.tag() != null ? ref.tag() : ref.digest().toString(), null, null));
+        Manifest m = resolved.parsed();
+        Reference repo = ref.repository();
+        Digest configDigest = m.config().digest();
+        Optional<Image> present = images.find(configDigest.toString());
+        Digest id;
+        try {
+            id = present.isPresent() ? present.get().id() : fetchImage(client, repo, resolved, out);
+        } catch (IOException e) {
+            throw connectionError(client, ref.registryHost(), e);
+        }
+        for (Descriptor l : m.layers()) sources.add(l.digest(), repo);
+        boolean updated;
+        if (ref.tag() != null) {
+            Optional<Image> before = images.find(ref.toString());
+            updated = before.isEmpty() || !before.get().id().equals(id);
+            images.tagImage(id, ref.toString());
+        } else {
+            updated = present.isEmpty();
+        }
+        images.addRepoDigest(id, repo.withDigest(top));
+        out.send(JsonMessage.status("Digest: " + top));
+        return new PullResult(ref, id, top, updated);
+    }
+
+    /** Fetches the config and missing layers, unpacks them and registers the image; returns its ID. */
+    private Digest fetchImage(RegistryClient client, Reference repo, RegistryClient.Resolved resolved, MessageSink out)
+            throws IOException, InterruptedException {
+        Manifest m = resolved.parsed();
+        ContentStore content = images.content();
+        byte[] configBytes;
+        if (content.exists(m.config().digest())) {
+            configBytes = content.read(m.config().digest());
+        } else {
+            ByteArrayOutputStream b = new ByteArrayOutputStream((int) Math.min(m.config().size(), 1 << 20));
+            if (m.config().size() > 8 << 20) throw WharfException.invalid("image config of %d bytes is too large", m.config().size());
+            client.fetchBlob(repo, m.config(), b, RegistryClient.Progress.NONE);
+            configBytes = b.toByteArray();
+        }
+        List<Digest> diffIds = ImageConfig.parse(configBytes).diffIds();
+        List<Descriptor> layers = m.layers();
+        if (diffIds.size() != layers.size()) throw WharfException.invalid("layers from manifest don't match image configuration");
+        List<Digest> chains = Snapshotter.chainIds(diffIds);
+        boolean[] have = new boolean[layers.size()];
+        for (int i = 0; i < layers.size(); i++) {
+            have[i] = images.snapshotter().layer(chains.get(i)).isPresent();
+            out.send(JsonMessage.layer(layers.get(i).digest().shortHex(), have[i] ? "Already exists" : "Pulling fs layer"));
+        }
+        Semaphore slots = new Semaphore(config.maxConcurrentDownloads());
+        Map<Digest, Future<?>> downloads = new LinkedHashMap<>();
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            try {
+                for (int i = 0; i < layers.size(); i++) {
+                    if (have[i]) continue;
+                    Descriptor d = layers.get(i);
+                    Digest diffId = diffIds.get(i);
+                    downloads.computeIfAbsent(d.digest(), k -> ex.submit(() -> {
+                        download(client, repo, d, diffId, slots, out);
+                        return null;
+                    }));
+                }
+                Digest parent = null;
+                for (int i = 0; i < layers.size(); i++) {
+                    if (have[i]) {
+                        parent = chains.get(i);
+                        continue;
+                    }
+                    Descriptor d = layers.get(i);
+                    await(downloads.get(d.digest()));
+                    parent = extract(parent, d, diffIds.get(i), out);
+                }
+            } finally {
+                // on failure: stop the other downloads (their partial ingests are discarded)
+                ex.shutdownNow();
+            }
+        }
+        List<Digest> owned = new ArrayList<>();
+        owned.add(content.write(resolved.manifest().bytes()));
+        if (resolved.index() != null) owned.add(content.write(resolved.index().bytes()));
+        Digest id = images.register(configBytes, null, owned);
+        if (!id.equals(m.config().digest())) throw WharfException.invalid("image config digest mismatch: got %s", id);
+        return id;
+    }
+
+    private static void await(Future<?> f) throws IOException, InterruptedException {
+        try {
+            f.get();
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) throw io;
+            if (c instanceof InterruptedException ie) throw ie;
+            if (c instanceof RuntimeException re) throw re;
+            throw WharfException.internal(String.valueOf(c), c);
+        }
+    }
+
+    private static final int DOWNLOAD_ATTEMPTS = 3;
+
+    /** Downloads one layer blob into the content store, unless the content is already here. */
+    private void download(RegistryClient client, Reference repo, Descriptor d, Digest diffId, Semaphore slots, MessageSink out)
+            throws IOException, InterruptedException {
+        String id = d.digest().shortHex();
+        ContentStore content = images.content();
+        if (content.exists(d.digest()) || content.exists(diffId)) {
+            out.send(JsonMessage.layer(id, "Download complete"));
+            return;
+        }
+        if (!slots.tryAcquire()) {
+            out.send(JsonMessage.layer(id, "Waiting"));
+            slots.acquire();
+        }
+        try {
+            for (int attempt = 1; ; attempt++) {
+                try (ContentStore.Writer w = content.writer()) {
+                    Throttle t = new Throttle();
+                    client.fetchBlob(repo, d, w, (done, total) -> {
+                        if (t.due(done)) out.send(JsonMessage.progress(id, "Downloading", done, total));
+                    });
+                    out.send(JsonMessage.layer(id, "Verifying Checksum"));
+                    w.commit(d.digest(), d.size());
+                    break;
+                } catch (WharfException e) {
+                    if (e.kind() == ErrorKind.INVALID_ARGUMENT && e.getMessage() != null
+                            && (e.getMessage().contains("digest mismatch") || e.getMessage().contains("got ") || e.getMessage().contains("larger than"))) {
+                        throw new WharfException(ErrorKind.INVALID_ARGUMENT, "filesystem layer verification failed for digest " + d.digest(), e);
+                    }
+                    throw e;
+                } catch (IOException e) {
+                    // moby retries a failed layer download, announcing it on the layer's line
+                    if (attempt >= DOWNLOAD_ATTEMPTS) throw e;
+                    out.send(JsonMessage.layer(id, "Retrying in " + attempt + " second" + (attempt == 1 ? "" : "s")));
+                    Thread.sleep(1000L * attempt);
+                }
+            }
+        } finally {
+            slots.release();
+        }
+        out.send(JsonMessage.layer(id, "Download complete"));
+    }
+
+    /** Unpacks a downloaded layer on top of {@code parent}; returns its chain ID. */
+    private Digest extract(Digest parent, Descriptor d, Digest diffId, MessageSink out) {
+        String id = d.digest().shortHex();
+        ContentStore content = images.content();
+        boolean haveBlob = content.exists(d.digest());
+        Snapshotter.Layer l;
+        if (haveBlob) {
+            Throttle t = new Throttle();
+            try (InputStream in = new CountingInputStream(content.open(d.digest()), n -> {
+                if (t.due(n)) out.send(JsonMessage.progress(id, "Extracting", n, d.size()));
+            })) {
+                l = images.unpackLayer(parent, in, diffId);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            images.linkCompressed(diffId, Descriptor.of(d.mediaType(), d.digest(), d.size()));
+        } else {
+            // only the uncompressed layer is here (kept from an earlier image): unpackLayer takes it by diff ID
+            l = images.unpackLayer(parent, InputStream.nullInputStream(), diffId);
+        }
+        out.send(JsonMessage.layer(id, "Pull complete"));
+        return l.chainId();
+    }
+
+    /** Which failures of a manifest fetch become docker's pull errors (moby distribution/errors.go). */
+    static WharfException pullError(WharfException e, Reference ref) {
+        String msg = e.getMessage() == null ? "" : e.getMessage();
+        switch (e.kind()) {
+            case UNAUTHENTICATED, PERMISSION_DENIED -> {
+                return new WharfException(ErrorKind.NOT_FOUND, "pull access denied for " + ref.familiarName()
+                        + ", repository does not exist or may require 'docker login': " + registryCause(msg, "denied: requested access to the resource is denied"), e);
+            }
+            case NOT_FOUND -> {
+                int i = msg.indexOf("not found: ");
+                String cause = i >= 0 ? msg.substring(i + "not found: ".length()) : msg;
+                if (cause.startsWith("name unknown")) {
+                    return new WharfException(ErrorKind.NOT_FOUND, "repository " + ref.familiarName() + " not found: " + cause, e);
+                }
+                if (msg.startsWith("no matching manifest")) return e;
+                if (msg.startsWith("manifest for ")) return e;
+                return new WharfException(ErrorKind.NOT_FOUND, "manifest for " + ref.familiarString() + " not found: " + cause, e);
+            }
+            default -> {
+                return e;
+            }
+        }
+    }
+
+    /** The registry's own words ({@code code: message}) out of a client error, or {@code dflt}. */
+    private static String registryCause(String msg, String dflt) {
+        for (String code : new String[] {"unauthorized: ", "denied: "}) {
+            int i = msg.indexOf(code);
+            if (i >= 0) return msg.substring(i);
+        }
+        return dflt;
+    }
+
+    /** A transport failure worded as docker's Go HTTP client does. */
+    static WharfException connectionError(RegistryClient client, String host, IOException e) {
+        String scheme = client.isInsecure(host) ? "http" : "https";
+        String what = e instanceof ConnectException ? "dial tcp " + host + ": connect: connection refused"
+                : e instanceof HttpConnectTimeoutException ? "dial tcp " + host + ": i/o timeout"
+                : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return new WharfException(ErrorKind.UNAVAILABLE, "Get \"" + scheme + "://" + host + "/v2/\": " + what, e);
+    }
+
+    // ================================================================ push
+
+    /**
+     * Pushes {@code name}'s tag {@code tag}, or all of its local tags when {@code tag} is null, as {@code docker push}.
+     * The first message ("The push refers to repository [...]") is sent before anything is checked, as dockerd
+     * does, so every later failure is in-band.
+     */
+    public List<PushResult> push(Reference name, String tag, AuthConfig auth, MessageSink out) throws InterruptedException {
+        Reference repo = name.repository();
+        if (name.tag() != null && (tag == null || tag.isEmpty())) tag = name.tag();
+        if (name.digest() != null) throw WharfException.invalid("cannot push a digest reference");
+        out.send(JsonMessage.status("The push refers to repository [" + repo.name() + "]"));
+        Map<String, Digest> tags = localTags(repo);
+        if (tags.isEmpty()) throw WharfException.notFound("An image does not exist locally with the tag: %s", repo.familiarName());
+        if (tag != null && !tag.isEmpty()) {
+            Digest id = tags.get(tag);
+            if (id == null) throw WharfException.notFound("tag does not exist: %s", repo.withTag(tag).familiarString());
+            tags = Map.of(tag, id);
+        }
+        List<PushResult> results = new ArrayList<>();
+        try (RegistryClient client = client(repo.registryHost(), auth)) {
+            for (Map.Entry<String, Digest> e : tags.entrySet()) {
+                try {
+                    results.add(pushTag(client, repo, e.getKey(), e.getValue(), out));
+                } catch (IOException io) {
+                    throw connectionError(client, repo.registryHost(), io);
+                } catch (WharfException w) {
+                    throw pushError(w);
+                }
+            }
+        }
+        return results;
+    }
+
+    /** The local tags of {@code repo}, sorted, each with its image. */
+    private Map<String, Digest> localTags(Reference repo) {
+        Map<String, Digest> out = new TreeMap<>();
+        for (Image img : images.list(ImageFilter.NONE)) {
+            for (String t : img.repoTags()) {
+                try {
+                    Reference r = Reference.parse(t);
+                    if (r.tag() != null && r.repository().equals(repo)) out.put(r.tag(), img.id());
+                } catch (WharfException ignored) {
+                    // not a reference we could push
+                }
+            }
+        }
+        return out;
+    }
+
+    private PushResult pushTag(RegistryClient client, Reference repo, String tag, Digest imageId, MessageSink out)
+            throws IOException, InterruptedException {
+        ImageService.PushBundle bundle = images.pushBundle(imageId);
+        List<Digest> diffIds = images.get(imageId).diffIds();
+        ContentStore content = images.content();
+        // dockerd lists layers top first, named by their diff ID
+        Map<Digest, Integer> unique = new LinkedHashMap<>();
+        for (int i = bundle.layers().size() - 1; i >= 0; i--) unique.putIfAbsent(bundle.layers().get(i).digest(), i);
+        for (int i : unique.values()) out.send(JsonMessage.layer(diffIds.get(i).shortHex(), "Preparing"));
+        Semaphore slots = new Semaphore(config.maxConcurrentUploads());
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> uploads = new ArrayList<>();
+            for (int i : unique.values()) {
+                Descriptor d = bundle.layers().get(i);
+                String id = diffIds.get(i).shortHex();
+                uploads.add(ex.submit(() -> {
+                    uploadLayer(client, repo, d, id, slots, out);
+                    return null;
+                }));
+            }
+            try {
+                for (Future<?> f : uploads) await(f);
+            } finally {
+                ex.shutdownNow();
+            }
+        }
+        client.pushBlob(repo, bundle.config(), RegistryClient.BlobSource.of(content.path(bundle.config().digest())), List.of(),
+                RegistryClient.Progress.NONE);
+        Digest digest = client.pushManifest(repo.withTag(tag), bundle.mediaType(), bundle.manifest());
+        long size = bundle.manifest().length;
+        images.addRepoDigest(imageId, repo.withDigest(digest));
+        out.send(JsonMessage.status(tag + ": digest: " + digest + " size: " + size));
+        Map<String, Object> aux = new LinkedHashMap<>();
+        aux.put("Tag", tag);
+        aux.put("Digest", digest.toString());
+        aux.put("Size", size);
+        out.send(JsonMessage.aux(aux));
+        return new PushResult(tag, digest, size);
+    }
+
+    private void uploadLayer(RegistryClient client, Reference repo, Descriptor d, String id, Semaphore slots, MessageSink out)
+            throws IOException, InterruptedException {
+        if (!slots.tryAcquire()) {
+            out.send(JsonMessage.layer(id, "Waiting"));
+            slots.acquire();
+        }
+        try {
+            List<String> candidates = sources.mountCandidates(d.digest(), repo);
+            Throttle t = new Throttle();
+            // a HEAD hit or a mount report done == total once: only real upload progress is shown
+            RegistryClient.PushOutcome o = client.pushBlob(repo, d, RegistryClient.BlobSource.of(images.content().path(d.digest())),
+                    candidates, (done, total) -> {
+                        if (done < total && t.due(done)) out.send(JsonMessage.progress(id, "Pushing", done, total));
+                    });
+            out.send(JsonMessage.layer(id, switch (o) {
+                case EXISTS -> "Layer already exists";
+                case MOUNTED -> "Mounted from " + candidates.getFirst();
+                case UPLOADED -> "Pushed";
+            }));
+            sources.add(d.digest(), repo);
+        } finally {
+            slots.release();
+        }
+    }
+
+    private static WharfException pushError(WharfException e) {
+        String msg = e.getMessage() == null ? "" : e.getMessage();
+        if (e.kind() == ErrorKind.UNAUTHENTICATED || e.kind() == ErrorKind.PERMISSION_DENIED) {
+            return new WharfException(e.kind(), registryCause(msg, e.kind() == ErrorKind.UNAUTHENTICATED
+                    ? "unauthorized: authentication required" : "denied: requested access to the resource is denied"), e);
+        }
+        return e;
+    }
+
+    // ================================================================ login
+
+    /** The registry host a {@code docker login} server address names; Docker Hub for empty or its index URL. */
+    static String loginHost(String serverAddress) {
+        String s = serverAddress == null ? "" : serverAddress.trim();
+        int scheme = s.indexOf("://");
+        if (scheme >= 0) s = s.substring(scheme + 3);
+        int slash = s.indexOf('/');
+        if (slash >= 0) s = s.substring(0, slash);
+        if (s.isEmpty() || s.equals("docker.io") || s.equals("index.docker.io") || s.equals("registry-1.docker.io")) {
+            return "registry-1.docker.io";
+        }
+        return s;
+    }
+
+    /**
+     * {@code POST /auth}: checks the credentials against the registry's {@code /v2/}. Failures read like dockerd's:
+     * {@code login attempt to http://h/v2/ failed with status: 401 Unauthorized} (basic auth), or the token
+     * service's {@code unauthorized: ...}.
+     */
+    public void login(AuthConfig auth) throws InterruptedException {
+        String host = loginHost(auth.serverAddress());
+        try (RegistryClient client = client(host, auth)) {
+            try {
+                client.login(host);
+            } catch (WharfException e) {
+                if (e.kind() != ErrorKind.UNAUTHENTICATED && e.kind() != ErrorKind.PERMISSION_DENIED) throw e;
+                String scheme = client.isInsecure(host) ? "http" : "https";
+                String msg = e.getMessage() == null ? "" : e.getMessage();
+                if (msg.startsWith("unauthorized: authentication required for")) {
+                    // the token service refused the credentials
+                    throw new WharfException(ErrorKind.UNAUTHENTICATED, "Get \"" + scheme + "://" + host + "/v2/\": unauthorized: incorrect username or password", e);
+                }
+                int code = e.kind() == ErrorKind.UNAUTHENTICATED ? 401 : 403;
+                throw new WharfException(ErrorKind.UNAUTHENTICATED, "login attempt to " + scheme + "://" + host + "/v2/ failed with status: "
+                        + code + (code == 401 ? " Unauthorized" : " Forbidden"), e);
+            } catch (IOException e) {
+                throw connectionError(client, host, e);
+            }
+        }
+    }
+
+    // ================================================================ helpers
+
+    /** Limits progress messages to one per 512 KiB or 100 ms, as moby's progress reader does. */
+    private static final class Throttle {
+        private long lastBytes = -1;
+        private long lastNanos;
+
+        boolean due(long done) {
+            long now = System.nanoTime();
+            if (lastBytes < 0 || done - lastBytes >= 512 * 1024 || now - lastNanos >= 100_000_000L) {
+                lastBytes = done;
+                lastNanos = now;
+                return true;
+            }
+            return false;
+        }
+    }
+
+    private static final class CountingInputStream extends FilterInputStream {
+        private final LongConsumer progress;
+        private long n;
+
+        CountingInputStream(InputStream in, LongConsumer progress) {
+            super(in);
+            this.progress = progress;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) progress.accept(++n);
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int k = super.read(b, off, len);
+            if (k > 0) progress.accept(n += k);
+            return k;
+        }
+    }
+}

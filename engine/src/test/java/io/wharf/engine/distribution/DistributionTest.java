@@ -1,0 +1,377 @@
+package io.wharf.engine.distribution;
+
+import io.wharf.common.ErrorKind;
+import io.wharf.common.WharfException;
+import io.wharf.image.ContainerUsage;
+import io.wharf.image.Image;
+import io.wharf.image.ImageService;
+import io.wharf.image.ImportOptions;
+import io.wharf.oci.Descriptor;
+import io.wharf.oci.Digest;
+import io.wharf.oci.Index;
+import io.wharf.oci.Manifest;
+import io.wharf.oci.MediaTypes;
+import io.wharf.oci.Platform;
+import io.wharf.oci.Reference;
+import io.wharf.registry.RegistryConfig;
+import io.wharf.registry.RegistryServer;
+import io.wharf.registry.client.RegistryClient;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPOutputStream;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Pull and push against a real {@link RegistryServer} on 127.0.0.1:0, with a temp image store: round trips keep the
+ * image ID, nothing is fetched twice, existing layers are not uploaded again, manifest lists resolve to amd64, and
+ * errors read like dockerd's.
+ */
+class DistributionTest {
+    @TempDir
+    Path tmp;
+    RegistryServer registry;
+    ImageService images;
+    Distribution dist;
+    String host;
+
+    @BeforeEach
+    void start() throws Exception {
+        registry = new RegistryServer(RegistryConfig.defaults().withRoot(tmp.resolve("registry")).withListen("127.0.0.1", 0));
+        registry.start();
+        host = "127.0.0.1:" + registry.port();
+        images = new ImageService(tmp.resolve("engine"));
+        dist = new Distribution(images, DaemonConfig.defaults(), tmp.resolve("engine/distribution"));
+    }
+
+    @AfterEach
+    void stop() {
+        if (registry != null) registry.close();
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** A rootfs tar with /bin/busybox and /bin/sh → busybox, as `docker import` would take it. */
+    static byte[] busyboxRootfs() throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream t = new TarArchiveOutputStream(b)) {
+            t.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            TarArchiveEntry dir = new TarArchiveEntry("bin/");
+            dir.setMode(040755);
+            t.putArchiveEntry(dir);
+            t.closeArchiveEntry();
+            byte[] bb = Files.readAllBytes(Path.of("/bin/busybox"));
+            TarArchiveEntry f = new TarArchiveEntry("bin/busybox");
+            f.setMode(0100755);
+            f.setSize(bb.length);
+            t.putArchiveEntry(f);
+            t.write(bb);
+            t.closeArchiveEntry();
+            TarArchiveEntry sh = new TarArchiveEntry("bin/sh", TarArchiveEntry.LF_SYMLINK);
+            sh.setLinkName("busybox");
+            t.putArchiveEntry(sh);
+            t.closeArchiveEntry();
+        }
+        return b.toByteArray();
+    }
+
+    /** A one-file layer tar. */
+    static byte[] layerTar(String name, String content) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream t = new TarArchiveOutputStream(b)) {
+            byte[] c = content.getBytes(StandardCharsets.UTF_8);
+            TarArchiveEntry f = new TarArchiveEntry(name);
+            f.setMode(0100644);
+            f.setSize(c.length);
+            t.putArchiveEntry(f);
+            t.write(c);
+            t.closeArchiveEntry();
+        }
+        return b.toByteArray();
+    }
+
+    static byte[] gzip(byte[] b) throws IOException {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        try (GZIPOutputStream z = new GZIPOutputStream(o)) {
+            z.write(b);
+        }
+        return o.toByteArray();
+    }
+
+    /** Pushes an image made of {@code layers} (uncompressed tars) straight to the registry; returns its manifest. */
+    RegistryClient.ManifestResponse pushRaw(RegistryClient c, Reference repo, String arch, List<byte[]> layers, String tagOrNull) throws Exception {
+        List<Descriptor> descs = new ArrayList<>();
+        List<String> diffIds = new ArrayList<>();
+        for (byte[] l : layers) {
+            byte[] gz = gzip(l);
+            Descriptor d = Descriptor.of(MediaTypes.DOCKER_LAYER_GZIP, gz);
+            c.pushBlob(repo, d, RegistryClient.BlobSource.of(gz), List.of(), RegistryClient.Progress.NONE);
+            descs.add(d);
+            diffIds.add("\"" + Digest.sha256(l) + "\"");
+        }
+        byte[] cfg = ("{\"architecture\":\"" + arch + "\",\"os\":\"linux\",\"config\":{\"Cmd\":[\"sh\"]},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":["
+                + String.join(",", diffIds) + "]}}").getBytes(StandardCharsets.UTF_8);
+        Descriptor cd = Descriptor.of(MediaTypes.DOCKER_CONFIG, cfg);
+        c.pushBlob(repo, cd, RegistryClient.BlobSource.of(cfg), List.of(), RegistryClient.Progress.NONE);
+        byte[] mb = Manifest.docker(cd, descs).toBytes();
+        Digest md = Digest.sha256(mb);
+        c.pushManifest(tagOrNull == null ? repo.withDigest(md) : repo.withTag(tagOrNull), MediaTypes.DOCKER_MANIFEST, mb);
+        return new RegistryClient.ManifestResponse(md, MediaTypes.DOCKER_MANIFEST, mb);
+    }
+
+    RegistryClient client() {
+        return new RegistryClient(RegistryClient.Options.defaults());
+    }
+
+    Digest importBusybox(String ref) throws IOException {
+        return images.importImage(new ByteArrayInputStream(busyboxRootfs()), ImportOptions.tagged(ref));
+    }
+
+    static List<String> statuses(MessageSink.Recording r) {
+        return r.lines();
+    }
+
+    // ---------------------------------------------------------------- tests
+
+    @Test
+    void pushThenPullBackKeepsTheImageIdAndSecondPullFetchesNothing() throws Exception {
+        Reference ref = Reference.parse(host + "/busybox:v1");
+        Digest id = importBusybox(ref.toString());
+        String diff = images.get(id).diffIds().getFirst().shortHex();
+
+        MessageSink.Recording push = new MessageSink.Recording();
+        List<Distribution.PushResult> pushed = dist.push(ref.repository(), "v1", AuthConfig.EMPTY, push);
+        assertEquals(1, pushed.size());
+        Distribution.PushResult pr = pushed.getFirst();
+        assertEquals(List.of("The push refers to repository [" + host + "/busybox]", diff + ": Preparing", diff + ": Pushed",
+                "v1: digest: " + pr.digest() + " size: " + pr.size()), statuses(push));
+        JsonMessage aux = push.messages().getLast();
+        assertEquals(Map.of("Tag", "v1", "Digest", pr.digest().toString(), "Size", pr.size()), aux.aux());
+        assertEquals("{\"progressDetail\":{},\"aux\":{\"Tag\":\"v1\",\"Digest\":\"" + pr.digest() + "\",\"Size\":" + pr.size() + "}}\r\n",
+                new String(aux.toBytes(), StandardCharsets.UTF_8));
+        assertTrue(images.get(id).repoDigests().contains(host + "/busybox@" + pr.digest()), images.get(id).repoDigests().toString());
+        // what the registry holds is a Docker v2 schema 2 manifest with gzip layers
+        try (RegistryClient c = client()) {
+            RegistryClient.ManifestResponse m = c.getManifest(ref);
+            assertEquals(MediaTypes.DOCKER_MANIFEST, m.mediaType());
+            assertEquals(pr.digest(), m.digest());
+            assertEquals(MediaTypes.DOCKER_LAYER_GZIP, Manifest.parse(m.bytes()).layers().getFirst().mediaType());
+            assertEquals(List.of("busybox"), c.catalog(host));
+            assertEquals(List.of("v1"), c.tags(ref.repository()));
+        }
+
+        images.delete(ref.toString(), false, true, ContainerUsage.NONE);
+        assertTrue(images.find(ref.toString()).isEmpty());
+        assertTrue(images.find(id.toString()).isEmpty());
+
+        MessageSink.Recording pull = new MessageSink.Recording();
+        List<Distribution.PullResult> res = dist.pull(ref, null, AuthConfig.EMPTY, pull);
+        assertEquals(id, res.getFirst().imageId(), "same image ID after the round trip");
+        assertTrue(res.getFirst().updated());
+        String layer = Manifest.parse(images.content().read(pr.digest())).layers().getFirst().digest().shortHex();
+        List<String> lines = statuses(pull);
+        assertEquals("v1: Pulling from busybox", lines.getFirst());
+        assertTrue(lines.contains(layer + ": Pulling fs layer"), lines.toString());
+        assertTrue(lines.indexOf(layer + ": Verifying Checksum") < lines.indexOf(layer + ": Download complete"), lines.toString());
+        assertTrue(lines.indexOf(layer + ": Download complete") < lines.indexOf(layer + ": Pull complete"), lines.toString());
+        assertEquals(List.of("Digest: " + pr.digest(), "Status: Downloaded newer image for " + host + "/busybox:v1"),
+                lines.subList(lines.size() - 2, lines.size()));
+        assertTrue(pull.messages().stream().anyMatch(m -> "Downloading".equals(m.status()) && m.progress().total() > 0),
+                "download progress carries progressDetail");
+        Image back = images.get(ref.toString());
+        assertEquals(List.of(host + "/busybox:v1"), back.repoTags());
+        assertEquals(List.of(host + "/busybox@" + pr.digest()), back.repoDigests());
+        assertTrue(images.snapshotter().layer(io.wharf.image.Snapshotter.chainIds(back.diffIds()).getLast()).isPresent(), "layer unpacked");
+
+        MessageSink.Recording again = new MessageSink.Recording();
+        Distribution.PullResult second = dist.pull(ref, null, AuthConfig.EMPTY, again).getFirst();
+        assertFalse(second.updated());
+        assertEquals(List.of("v1: Pulling from busybox", "Digest: " + pr.digest(), "Status: Image is up to date for " + host + "/busybox:v1"),
+                statuses(again), "nothing is fetched for an image that is already here");
+
+        // pushing the pulled image again: the registry has every blob
+        MessageSink.Recording repush = new MessageSink.Recording();
+        Distribution.PushResult pr2 = dist.push(ref.repository(), "v1", AuthConfig.EMPTY, repush).getFirst();
+        assertEquals(pr.digest(), pr2.digest(), "the pulled compressed layer is reused, so the manifest is identical");
+        assertTrue(statuses(repush).contains(diff + ": Layer already exists"), statuses(repush).toString());
+
+        // to another repository of the same registry: a cross-repository mount
+        images.tag(ref.toString(), host + "/other:v2");
+        MessageSink.Recording mount = new MessageSink.Recording();
+        dist.push(Reference.parse(host + "/other"), "v2", AuthConfig.EMPTY, mount);
+        assertTrue(statuses(mount).contains(diff + ": Mounted from busybox"), statuses(mount).toString());
+    }
+
+    @Test
+    void pullOfAManifestListPicksAmd64AndSkipsLayersAlreadyThere() throws Exception {
+        Reference repo = Reference.parse(host + "/multi");
+        byte[] base = layerTar("base.txt", "base layer");
+        byte[] amd = layerTar("arch.txt", "amd64");
+        byte[] arm = layerTar("arch.txt", "arm64");
+        RegistryClient.ManifestResponse baseOnly, amdM, armM;
+        try (RegistryClient c = client()) {
+            baseOnly = pushRaw(c, Reference.parse(host + "/base"), "amd64", List.of(base), "1");
+            amdM = pushRaw(c, repo, "amd64", List.of(base, amd), null);
+            armM = pushRaw(c, repo, "arm64", List.of(base, arm), null);
+            Index idx = Index.oci(List.of(
+                    armM.descriptor().withPlatform(Platform.of("linux", "arm64", "v8")),
+                    amdM.descriptor().withPlatform(Platform.of("linux", "amd64", null))));
+            c.pushManifest(repo.withTag("latest"), MediaTypes.OCI_INDEX, idx.toBytes());
+        }
+        Digest indexDigest;
+        try (RegistryClient c = client()) {
+            indexDigest = c.getManifest(repo.withTag("latest")).digest();
+        }
+        // the base layer is pulled first through another image
+        dist.pull(Reference.parse(host + "/base:1"), null, AuthConfig.EMPTY, new MessageSink.Recording());
+
+        MessageSink.Recording pull = new MessageSink.Recording();
+        Distribution.PullResult r = dist.pull(repo.withTag("latest"), null, AuthConfig.EMPTY, pull).getFirst();
+        Manifest amdManifest = Manifest.parse(amdM.bytes());
+        assertEquals(amdManifest.config().digest(), r.imageId(), "linux/amd64 was picked");
+        assertEquals(indexDigest, r.digest());
+        List<String> lines = statuses(pull);
+        String baseId = amdManifest.layers().get(0).digest().shortHex(), topId = amdManifest.layers().get(1).digest().shortHex();
+        assertTrue(lines.contains(baseId + ": Already exists"), lines.toString());
+        assertFalse(lines.contains(baseId + ": Pull complete"), lines.toString());
+        assertTrue(lines.contains(topId + ": Pull complete"), lines.toString());
+        assertTrue(lines.contains("Digest: " + indexDigest), lines.toString());
+        assertEquals(List.of(host + "/multi@" + indexDigest), images.get(r.imageId()).repoDigests());
+        assertEquals("amd64", images.get(r.imageId()).config().architecture());
+
+        // an explicit platform picks the other entry
+        MessageSink.Recording arm64 = new MessageSink.Recording();
+        Distribution.PullResult ra = dist.pull(repo.withTag("latest"), Platform.parse("linux/arm64"), AuthConfig.EMPTY, arm64).getFirst();
+        assertEquals(Manifest.parse(armM.bytes()).config().digest(), ra.imageId());
+
+        // pull by digest
+        MessageSink.Recording byDigest = new MessageSink.Recording();
+        Distribution.PullResult rd = dist.pull(repo.withDigest(amdM.digest()), null, AuthConfig.EMPTY, byDigest).getFirst();
+        assertEquals(r.imageId(), rd.imageId());
+        assertEquals("Status: Image is up to date for " + host + "/multi@" + amdM.digest(), statuses(byDigest).getLast());
+        assertNotNull(baseOnly);
+    }
+
+    @Test
+    void layersAreDownloadedInParallelWithWaitingBeyondTheLimit() throws Exception {
+        Reference repo = Reference.parse(host + "/many");
+        List<byte[]> layers = new ArrayList<>();
+        for (int i = 0; i < 6; i++) layers.add(layerTar("f" + i, "content " + i));
+        try (RegistryClient c = client()) {
+            pushRaw(c, repo, "amd64", layers, "v");
+        }
+        Distribution one = new Distribution(images, new DaemonConfig(null, null, null, 1, 5), tmp.resolve("d1"));
+        MessageSink.Recording pull = new MessageSink.Recording();
+        Distribution.PullResult r = one.pull(repo.withTag("v"), null, AuthConfig.EMPTY, pull).getFirst();
+        assertEquals(6, images.get(r.imageId()).diffIds().size());
+        long complete = statuses(pull).stream().filter(s -> s.endsWith(": Pull complete")).count();
+        assertEquals(6, complete);
+        assertTrue(statuses(pull).stream().anyMatch(s -> s.endsWith(": Waiting")), "with one download slot the others wait: " + statuses(pull));
+    }
+
+    @Test
+    void pullErrorsBeforeStreamingReadLikeDockerd() throws Exception {
+        importBusybox(host + "/busybox:v1");
+        dist.push(Reference.parse(host + "/busybox"), "v1", AuthConfig.EMPTY, new MessageSink.Recording());
+
+        MessageSink.Recording s = new MessageSink.Recording();
+        WharfException e = assertThrows(WharfException.class, () -> dist.pull(Reference.parse(host + "/busybox:nope"), null, AuthConfig.EMPTY, s));
+        assertEquals(ErrorKind.NOT_FOUND, e.kind());
+        assertTrue(e.getMessage().startsWith("manifest for " + host + "/busybox:nope not found: manifest unknown"), e.getMessage());
+        assertFalse(s.started(), "an HTTP 404, not an in-band error");
+
+        WharfException repo = assertThrows(WharfException.class, () -> dist.pull(Reference.parse(host + "/nothere:v1"), null, AuthConfig.EMPTY, s));
+        assertEquals(ErrorKind.NOT_FOUND, repo.kind());
+        assertTrue(repo.getMessage().startsWith("repository " + host + "/nothere not found: name unknown")
+                || repo.getMessage().startsWith("manifest for " + host + "/nothere:v1 not found"), repo.getMessage());
+
+        WharfException down = assertThrows(WharfException.class, () -> dist.pull(Reference.parse("127.0.0.1:1/x:v1"), null, AuthConfig.EMPTY, s));
+        assertEquals(ErrorKind.UNAVAILABLE, down.kind());
+        assertEquals("Get \"http://127.0.0.1:1/v2/\": dial tcp 127.0.0.1:1: connect: connection refused", down.getMessage());
+        assertFalse(s.started());
+    }
+
+    @Test
+    void pushErrorsComeAfterTheFirstLine() throws Exception {
+        MessageSink.Recording s = new MessageSink.Recording();
+        WharfException e = assertThrows(WharfException.class, () -> dist.push(Reference.parse(host + "/nope"), "v1", AuthConfig.EMPTY, s));
+        assertEquals("An image does not exist locally with the tag: " + host + "/nope", e.getMessage());
+        assertEquals(List.of("The push refers to repository [" + host + "/nope]"), s.lines());
+
+        importBusybox(host + "/busybox:v1");
+        WharfException tag = assertThrows(WharfException.class, () -> dist.push(Reference.parse(host + "/busybox"), "v9", AuthConfig.EMPTY, new MessageSink.Recording()));
+        assertEquals("tag does not exist: " + host + "/busybox:v9", tag.getMessage());
+
+        // no tag: every local tag of the repository
+        images.tag(host + "/busybox:v1", host + "/busybox:v2");
+        MessageSink.Recording all = new MessageSink.Recording();
+        List<Distribution.PushResult> r = dist.push(Reference.parse(host + "/busybox"), null, AuthConfig.EMPTY, all);
+        assertEquals(List.of("v1", "v2"), r.stream().map(Distribution.PushResult::tag).toList());
+        assertTrue(all.lines().stream().anyMatch(l -> l.endsWith(": Layer already exists")), "the second tag finds its layer there: " + all.lines());
+    }
+
+    @Test
+    void parsingOfHeadersConfigAndReferences() throws Exception {
+        assertEquals(AuthConfig.EMPTY, AuthConfig.decodeHeader("e30="));
+        assertEquals(AuthConfig.EMPTY, AuthConfig.decodeHeader(null));
+        AuthConfig a = AuthConfig.decodeHeader(new AuthConfig("alice", "pw", null, null, "127.0.0.1:5000", null, null).encodeHeader());
+        assertEquals(new RegistryClient.Credentials("alice", "pw"), a.credentials().orElseThrow());
+        AuthConfig viaAuth = new AuthConfig(null, null, java.util.Base64.getEncoder().encodeToString("bob:x:y".getBytes()), null, null, null, null);
+        assertEquals(new RegistryClient.Credentials("bob", "x:y"), viaAuth.credentials().orElseThrow());
+        assertEquals(ErrorKind.INVALID_ARGUMENT, assertThrows(WharfException.class, () -> AuthConfig.decodeHeader("!!!")).kind());
+        assertFalse(a.toString().contains("pw"), "secrets never in toString");
+
+        DaemonConfig c = DaemonConfig.parse("""
+                {"insecure-registries": ["myreg:5000", "10.0.0.0/8"], "registry-mirrors": ["https://mirror.example/"],
+                 "max-concurrent-downloads": 2, "log-driver": "json-file"}""".getBytes());
+        assertTrue(c.listedInsecure("myreg:5000"));
+        assertTrue(c.listedInsecure("10.1.2.3:5000"));
+        assertFalse(c.listedInsecure("11.1.2.3:5000"));
+        assertFalse(c.listedInsecure("other:5000"));
+        assertEquals(List.of(java.net.URI.create("https://mirror.example")), c.registryMirrors());
+        assertEquals(2, c.maxConcurrentDownloads());
+        assertEquals(5, c.maxConcurrentUploads());
+        assertEquals(DaemonConfig.defaults(), DaemonConfig.load(tmp.resolve("absent.json")));
+        assertThrows(WharfException.class, () -> DaemonConfig.parse("{\"registry-mirrors\":[\"ftp://x\"]}".getBytes()));
+
+        assertEquals(Reference.parse("busybox:1.36"), DistributionApi.pullReference("docker.io/library/busybox", "1.36"));
+        assertEquals(Reference.parse("busybox:latest"), DistributionApi.pullReference("busybox:latest", ""));
+        assertEquals(Reference.parse("busybox"), DistributionApi.pullReference("busybox", ""), "no tag: all tags");
+        String dg = "sha256:" + "a".repeat(64);
+        assertEquals(Reference.parse("127.0.0.1:5000/x@" + dg), DistributionApi.pullReference("127.0.0.1:5000/x", dg));
+
+        assertEquals("registry-1.docker.io", Distribution.loginHost("https://index.docker.io/v1/"));
+        assertEquals("registry-1.docker.io", Distribution.loginHost(""));
+        assertEquals("127.0.0.1:5000", Distribution.loginHost("http://127.0.0.1:5000/v2/"));
+        assertEquals("127.0.0.1:5000", Distribution.loginHost("127.0.0.1:5000"));
+    }
+
+    @Test
+    void messagesHaveDockerdsWireShape() {
+        assertEquals("{\"status\":\"Pulling fs layer\",\"progressDetail\":{},\"id\":\"abc\"}\r\n",
+                new String(JsonMessage.layer("abc", "Pulling fs layer").toBytes(), StandardCharsets.UTF_8));
+        assertEquals("{\"status\":\"Downloading\",\"progressDetail\":{\"current\":5,\"total\":10},\"id\":\"abc\"}\r\n",
+                new String(JsonMessage.progress("abc", "Downloading", 5, 10).toBytes(), StandardCharsets.UTF_8));
+        assertEquals("{\"errorDetail\":{\"message\":\"boom\"},\"error\":\"boom\"}\r\n", new String(JsonMessage.error("boom").toBytes(), StandardCharsets.UTF_8));
+        assertNull(JsonMessage.progress("abc", "Downloading", 5, 10).render(), "progress is not printed without a TTY");
+    }
+
+    static InputStream in(byte[] b) {
+        return new ByteArrayInputStream(b);
+    }
+}
