@@ -443,7 +443,9 @@ public final class Builder {
             } catch (IOException e) {
                 throw fail("failed to read the build context: %s", e.getMessage());
             }
-            return Dockerfile.parse(bytes);
+            Dockerfile df = Dockerfile.parse(bytes);
+            if (df.instructions().isEmpty()) throw fail("the Dockerfile (%s) cannot be empty", req.dockerfile());
+            return df;
         }
 
         /** Removes excluded paths from the extracted context, keeping re-included ones ({@code !} rules). */
@@ -1127,6 +1129,8 @@ public final class Builder {
                 Path f = Files.createTempDirectory(dir, "doc").resolve(word);
                 Files.writeString(f, content);
                 Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+                // a fixed time, so the same Dockerfile gives the same layer
+                Files.setLastModifiedTime(f, FileTime.from(Instant.EPOCH));
                 return new Source(f, word, false);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);

@@ -187,6 +187,7 @@ class BuildCliIT {
                 CMD ["cat", "/artifact"]
                 """, "keep.txt", "k", "ignored.txt", "i", ".dockerignore", "ignored.txt\n"));
         Run r = docker(ctx, Map.of(), "build", ".", "-t", "cli:1", "-f", "Dockerfile");
+        System.out.println("--- docker build output:\n" + r.out() + "--- stderr:\n" + r.err());
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.err().contains("DEPRECATED: The legacy builder is deprecated"), r.err());
         assertTrue(r.out().contains("Step 1/7 : FROM busybox AS b"), r.out());

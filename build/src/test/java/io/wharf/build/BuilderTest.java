@@ -336,6 +336,7 @@ class BuilderTest {
         assertTrue(error(new Tars().file("Dockerfile", "FROM nosuchimage:1\n").build()).startsWith("pull access denied for nosuchimage, repository does not exist"));
         assertTrue(error(new Tars().file("Dockerfile", "FROM busybox\n").file("../evil", "x").build()).startsWith("failed to read the build context: invalid tar entry ../evil"));
         assertEquals("Cannot locate specified Dockerfile: Dockerfile", error(new Tars().file("x", "y").build()));
+        assertEquals("the Dockerfile (Dockerfile) cannot be empty", error(new Tars().file("Dockerfile", "# nothing\n").build()));
         assertTrue(error(new Tars().file("Dockerfile", "FROM busybox\nADD http://example.com/x /x\n").build()).startsWith("ADD failed: downloading http://example.com/x is not supported"));
         assertEquals("failed to reach build target nope in Dockerfile", error(new Tars().file("Dockerfile", "FROM busybox\n").build(), "nope"));
     }

@@ -475,15 +475,32 @@ public final class Containers {
             if (c.state.status.equals("removing")) throw WharfException.conflict("container is marked for removal and cannot be started");
             try {
                 doStart(c);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 if (e instanceof WharfException w && w.kind() == ErrorKind.NOT_MODIFIED) throw e;
-                failStart(c, e);
-                throw e;
+                RuntimeException r = e instanceof RuntimeException re ? re : WharfException.internal(String.valueOf(e), e);
+                r = dockerStartError(r);
+                failStart(c, r);
+                throw r;
             }
         } finally {
             c.op.unlock();
         }
         events.emit("container", "start", c.id, attrs(c));
+    }
+
+    /**
+     * Rewrites a missing-executable error the way dockerd words it ({@code exec: "x": executable file not found in
+     * $PATH}), because the CLI picks its exit code (127/126) from those exact words.
+     */
+    static RuntimeException dockerStartError(RuntimeException e) {
+        String m = e.getMessage();
+        if (m == null) return e;
+        java.util.regex.Matcher x = java.util.regex.Pattern.compile("executable file `([^`]*)` not found in \\$PATH").matcher(m);
+        if (x.find()) {
+            return new WharfException(ErrorKind.INVALID_ARGUMENT, "failed to create task for container: OCI runtime create failed: exec: \"" + x.group(1) + "\": executable file not found in $PATH: unknown", e);
+        }
+        if (!(e instanceof WharfException)) return e;
+        return e;
     }
 
     private void failStart(Container c, RuntimeException e) {

@@ -388,8 +388,9 @@ final class ContainersApi {
                     byte[] b = new byte[len];
                     System.arraycopy(d, off, b, 0, len);
                     write(out, tty, s, b, stdout, stderr);
-                } catch (IOException ignored) {
-                    // the client went away; the process keeps running
+                } catch (IOException e) {
+                    // the client went away; the process keeps running, this attachment ends
+                    done.countDown();
                 }
             }
 
@@ -405,14 +406,9 @@ final class ContainersApi {
         } else {
             h.discardInput();
         }
-        // End when the process's output ends. Without stdin the CLI never half-closes, so an EOF from it means it
-        // went away: detach (and drop a pending attach). With stdin an EOF is just the end of stdin.
-        while (!done.await(200, TimeUnit.MILLISECONDS)) {
-            if (!stdin && h.clientClosed()) {
-                containers.cancelPendingAttach(c.id, af);
-                break;
-            }
-        }
+        // End when the process's output ends (or the client is gone: a write failed). A client EOF means nothing
+        // here: the CLI half-closes right after the hijack when it has no stdin to send (moby's beginInputStream).
+        done.await();
         Attachment a = af.isDone() && !af.isCompletedExceptionally() ? af.getNow(null) : null;
         if (a != null) a.close();
         h.finish(Duration.ofSeconds(5));

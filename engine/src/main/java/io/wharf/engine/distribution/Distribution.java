@@ -269,8 +269,23 @@ public final class Distribution {
         out.send(JsonMessage.layer(id, "Download complete"));
     }
 
+    /** One lock per layer chain being unpacked, so that concurrent pulls of images sharing layers unpack each once. */
+    private final java.util.concurrent.ConcurrentHashMap<Digest, java.util.concurrent.locks.ReentrantLock> unpacking = new java.util.concurrent.ConcurrentHashMap<>();
+
     /** Unpacks a downloaded layer on top of {@code parent}; returns its chain ID. */
     private Digest extract(Digest parent, Descriptor d, Digest diffId, MessageSink out) {
+        Digest chain = Snapshotter.chainId(parent, diffId);
+        java.util.concurrent.locks.ReentrantLock lock = unpacking.computeIfAbsent(chain, k -> new java.util.concurrent.locks.ReentrantLock());
+        lock.lock();
+        try {
+            return extractLocked(parent, d, diffId, out);
+        } finally {
+            lock.unlock();
+            unpacking.remove(chain, lock);
+        }
+    }
+
+    private Digest extractLocked(Digest parent, Descriptor d, Digest diffId, MessageSink out) {
         String id = d.digest().shortHex();
         ContentStore content = images.content();
         boolean haveBlob = content.exists(d.digest());
@@ -457,6 +472,36 @@ public final class Distribution {
                     ? "unauthorized: authentication required" : "denied: requested access to the resource is denied"), e);
         }
         return e;
+    }
+
+    // ================================================================ distribution inspect
+
+    /** {@code GET /distribution/{name}/json}: what the reference points at in the registry, and its platforms. */
+    public record DistributionInspect(Descriptor descriptor, List<Platform> platforms) {}
+
+    public DistributionInspect inspect(Reference ref, AuthConfig auth) throws InterruptedException {
+        Reference r = ref.withDefaultTag();
+        try (RegistryClient client = client(r.registryHost(), auth)) {
+            try {
+                RegistryClient.ManifestResponse top = client.getManifest(r);
+                List<Platform> platforms = new ArrayList<>();
+                if (io.wharf.oci.MediaTypes.isIndex(top.mediaType())) {
+                    for (Descriptor d : io.wharf.oci.Index.parse(top.bytes()).manifests()) if (d.platform() != null) platforms.add(d.platform());
+                } else {
+                    Manifest m = Manifest.parse(top.bytes());
+                    ByteArrayOutputStream b = new ByteArrayOutputStream();
+                    if (m.config().size() > 8 << 20) throw WharfException.invalid("image config is too large");
+                    client.fetchBlob(r.repository(), m.config(), b, RegistryClient.Progress.NONE);
+                    ImageConfig c = ImageConfig.parse(b.toByteArray());
+                    platforms.add(Platform.of(c.os() == null ? "linux" : c.os(), c.architecture() == null ? "amd64" : c.architecture(), c.variant()));
+                }
+                return new DistributionInspect(top.descriptor(), platforms);
+            } catch (WharfException e) {
+                throw pullError(e, r);
+            } catch (IOException e) {
+                throw connectionError(client, r.registryHost(), e);
+            }
+        }
     }
 
     // ================================================================ login

@@ -48,6 +48,7 @@ public final class DistributionApi {
         });
         r.add("POST", "/images/{name*}/push", this::push);
         r.add("POST", "/auth", this::auth);
+        r.add("GET", "/distribution/{name*}/json", this::inspect);
     }
 
     /** moby's postImagesCreate: {@code fromImage} plus {@code tag}, where the tag may also be a digest. */
@@ -100,6 +101,27 @@ public final class DistributionApi {
         m.put("Status", "Login Succeeded");
         m.put("IdentityToken", "");
         resp.json(200, m);
+    }
+
+    void inspect(HttpRequest req, HttpResponse resp) throws Exception {
+        Reference ref = Reference.parse(req.param("name"));
+        Distribution.DistributionInspect i = distribution.inspect(ref, AuthConfig.decodeHeader(req.header("X-Registry-Auth")));
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("mediaType", i.descriptor().mediaType());
+        d.put("digest", i.descriptor().digest().toString());
+        d.put("size", i.descriptor().size());
+        List<Map<String, Object>> platforms = new java.util.ArrayList<>();
+        for (Platform p : i.platforms()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("architecture", p.architecture());
+            m.put("os", p.os());
+            if (p.variant() != null) m.put("variant", p.variant());
+            platforms.add(m);
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("Descriptor", d);
+        body.put("Platforms", platforms);
+        resp.json(200, body);
     }
 
     private void event(String action, Reference ref) {

@@ -265,6 +265,47 @@ class DistributionTest {
         assertEquals(r.imageId(), rd.imageId());
         assertEquals("Status: Image is up to date for " + host + "/multi@" + amdM.digest(), statuses(byDigest).getLast());
         assertNotNull(baseOnly);
+
+        // GET /distribution/{name}/json
+        Distribution.DistributionInspect di = dist.inspect(repo, AuthConfig.EMPTY);
+        assertEquals(indexDigest, di.descriptor().digest());
+        assertEquals(MediaTypes.OCI_INDEX, di.descriptor().mediaType());
+        assertEquals(List.of("arm64", "amd64"), di.platforms().stream().map(Platform::architecture).toList());
+        assertEquals(List.of("amd64"), dist.inspect(Reference.parse(host + "/base:1"), AuthConfig.EMPTY).platforms().stream().map(Platform::architecture).toList());
+    }
+
+    @Test
+    void dockerHubNamesArePulledThroughTheConfiguredMirror() throws Exception {
+        try (RegistryClient c = client()) {
+            pushRaw(c, Reference.parse(host + "/library/hubimg"), "amd64", List.of(layerTar("m.txt", "from the mirror")), "1.0");
+        }
+        DaemonConfig cfg = DaemonConfig.parse(("{\"registry-mirrors\": [\"http://" + host + "\"]}").getBytes());
+        Distribution viaMirror = new Distribution(images, cfg, tmp.resolve("dm"));
+        MessageSink.Recording s = new MessageSink.Recording();
+        Distribution.PullResult r = viaMirror.pull(Reference.parse("hubimg:1.0"), null, AuthConfig.EMPTY, s).getFirst();
+        assertEquals("Status: Downloaded newer image for hubimg:1.0", s.lines().getLast());
+        assertEquals("1.0: Pulling from library/hubimg", s.lines().getFirst());
+        assertEquals(List.of("hubimg:1.0"), images.get(r.imageId()).repoTags());
+    }
+
+    @Test
+    void concurrentPullsOfOneImageBothSucceed() throws Exception {
+        Reference repo = Reference.parse(host + "/twice");
+        try (RegistryClient c = client()) {
+            pushRaw(c, repo, "amd64", List.of(layerTar("a", "a"), layerTar("b", "b"), layerTar("c", "c")), "v");
+        }
+        var f1 = java.util.concurrent.CompletableFuture.supplyAsync(() -> pullQuietly(repo.withTag("v")));
+        var f2 = java.util.concurrent.CompletableFuture.supplyAsync(() -> pullQuietly(repo.withTag("v")));
+        assertEquals(f1.get(), f2.get());
+        assertEquals(3, images.get(f1.get()).diffIds().size());
+    }
+
+    private Digest pullQuietly(Reference ref) {
+        try {
+            return dist.pull(ref, null, AuthConfig.EMPTY, new MessageSink.Recording()).getFirst().imageId();
+        } catch (InterruptedException e) {
+            throw new RuntimeException(e);
+        }
     }
 
     @Test
@@ -348,6 +389,12 @@ class DistributionTest {
         assertEquals(5, c.maxConcurrentUploads());
         assertEquals(DaemonConfig.defaults(), DaemonConfig.load(tmp.resolve("absent.json")));
         assertThrows(WharfException.class, () -> DaemonConfig.parse("{\"registry-mirrors\":[\"ftp://x\"]}".getBytes()));
+        try (RegistryClient rc = new RegistryClient(c.clientOptions("10.1.2.3:5000", java.util.Optional.empty()))) {
+            assertTrue(rc.isInsecure("10.1.2.3:5000"), "a CIDR entry makes a literal host insecure");
+            assertTrue(rc.isInsecure("myreg:5000"));
+            assertFalse(rc.isInsecure("12.0.0.1:5000"));
+            assertTrue(rc.isInsecure("127.0.0.1:5000"), "loopback is insecure by default, as in docker");
+        }
 
         assertEquals(Reference.parse("busybox:1.36"), DistributionApi.pullReference("docker.io/library/busybox", "1.36"));
         assertEquals(Reference.parse("busybox:latest"), DistributionApi.pullReference("busybox:latest", ""));
