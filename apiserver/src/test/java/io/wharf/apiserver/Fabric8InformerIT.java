@@ -62,9 +62,13 @@ class Fabric8InformerIT {
                 }
                 for (Future<?> f : fs) f.get(5, TimeUnit.MINUTES);
                 pool.shutdown();
+                long writesDone = System.nanoTime();
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
                 while (events.size() < 3 * N && System.nanoTime() < deadline) Thread.sleep(100);
+                System.out.printf("informer: %d events, last one %d ms after the last write%n", events.size(), (System.nanoTime() - writesDone) / 1_000_000);
                 inf.close();
+                // Close the server first: the JDK HTTP client's close() waits for open watch responses to end.
+                server.close();
                 assertEquals(3 * N, events.size(), "events seen");
                 for (int i = 0; i < N; i++) {
                     String name = "cm-" + i;

@@ -39,7 +39,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermission;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Instant;
@@ -1250,11 +1249,11 @@ public final class Builder {
         }
 
         void applyMeta(Path src, Path t, int uid, int gid, Integer mode, boolean dir) throws IOException {
-            Set<PosixFilePermission> perms = mode != null ? java.nio.file.attribute.PosixFilePermissions.fromString(permString(mode))
-                    : Files.getPosixFilePermissions(src, NOFOLLOW);
-            Files.setPosixFilePermissions(t, perms);
             Files.setAttribute(t, "unix:uid", uid, NOFOLLOW);
             Files.setAttribute(t, "unix:gid", gid, NOFOLLOW);
+            // after chown (which clears setuid/setgid); unix:mode keeps the setuid, setgid and sticky bits
+            int m = mode != null ? mode : ((Integer) Files.getAttribute(src, "unix:mode", NOFOLLOW)) & 07777;
+            Files.setAttribute(t, "unix:mode", m, NOFOLLOW);
         }
 
         Instant newestMtime(List<Source> sources) throws IOException {
@@ -1295,13 +1294,6 @@ public final class Builder {
 
     static void setMtime(Path p, FileTime t) throws IOException {
         Files.getFileAttributeView(p, BasicFileAttributeView.class, NOFOLLOW).setTimes(t, null, null);
-    }
-
-    static String permString(int mode) {
-        String s = "rwxrwxrwx";
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < 9; i++) b.append((mode & (1 << (8 - i))) != 0 ? s.charAt(i) : '-');
-        return b.toString();
     }
 
     static boolean isArchive(Path p) {

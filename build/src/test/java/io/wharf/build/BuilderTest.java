@@ -368,7 +368,7 @@ class BuilderTest {
                 note
                 ONBUILD RUN echo triggered > /trig
                 """).file("a.txt", "A").file("secret.txt", "s").file(".dockerignore", "secret.txt\n")
-                .file("bundle.tar", inner, 0644).build();
+                .file("bundle.tar", inner, 0644).file("suid", "x".getBytes(), 04755).build();
         Result r = build(ctx, "ob:1");
         assertNotNull(r.id(), r.text() + r.messages());
         assertEquals("A", readFile(r.id(), "/ctx/a.txt"));
@@ -385,6 +385,7 @@ class BuilderTest {
         try {
             images.mount(key, mnt);
             assertEquals(1000, Files.getAttribute(mnt.resolve("owned"), "unix:uid"));
+            assertEquals(04755, (Integer) Files.getAttribute(mnt.resolve("ctx/suid"), "unix:mode") & 07777, "setuid kept");
             assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(mnt.resolve("owned"))));
         } finally {
             images.unmount(mnt);

@@ -93,6 +93,22 @@ public final class ApiWriter {
                 .withNewMetadata().withName(pod.getMetadata().getName()).withNamespace(pod.getMetadata().getNamespace())
                 .withUid(pod.getMetadata().getUid()).endMetadata()
                 .withNewTarget().withApiVersion("v1").withKind("Node").withName(node).endTarget().build();
-        client.bindings().inNamespace(pod.getMetadata().getNamespace()).resource(binding).create();
+        // POST pods/{name}/binding, the subresource kube-scheduler uses (fabric8's bindings() posts to the older
+        // namespaces/{ns}/bindings collection, which not every server serves)
+        String url = client.getConfiguration().getMasterUrl().replaceAll("/+$", "") + "/api/v1/namespaces/"
+                + pod.getMetadata().getNamespace() + "/pods/" + pod.getMetadata().getName() + "/binding";
+        var http = client.getHttpClient();
+        var req = http.newHttpRequestBuilder().uri(url).post("application/json", io.fabric8.kubernetes.client.utils.Serialization.asJson(binding)).build();
+        io.fabric8.kubernetes.client.http.HttpResponse<String> resp;
+        try {
+            resp = http.sendAsync(req, String.class).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new io.fabric8.kubernetes.client.KubernetesClientException("interrupted binding " + pod.getMetadata().getName());
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new io.fabric8.kubernetes.client.KubernetesClientException("binding " + pod.getMetadata().getName() + ": " + e.getMessage(), e);
+        }
+        if (resp.code() >= 300)
+            throw new io.fabric8.kubernetes.client.KubernetesClientException("binding " + pod.getMetadata().getName() + " to " + node + ": " + resp.body(), resp.code(), null);
     }
 }

@@ -61,7 +61,9 @@ public abstract class Controller implements AutoCloseable {
             } catch (Exception e) {
                 if (queue.isShutdown()) return;
                 int n = queue.numRequeues(key);
-                if (n < 3 || n % 10 == 0) log.info("{}: reconcile {} failed (retry {}): {}", name, key, n + 1, e.toString());
+                boolean conflict = e instanceof io.fabric8.kubernetes.client.KubernetesClientException k && k.getCode() == 409;
+                if (conflict) log.debug("{}: reconcile {} met a conflict (stale cache), retrying", name, key);
+                else if (n < 3 || n % 10 == 0) log.info("{}: reconcile {} failed (retry {}): {}", name, key, n + 1, e.toString());
                 else log.debug("{}: reconcile {} failed: {}", name, key, e.toString());
                 queue.addRateLimited(key);
             } finally {

@@ -95,8 +95,13 @@ public final class ControllerManager implements Component {
     public static KubernetesClient client(Path kubeconfig) throws java.io.IOException {
         Config config = Config.fromKubeconfig(Files.readString(kubeconfig));
         config.setRequestTimeout(30_000);
+        // Watches as plain streaming GETs: fabric8 otherwise tries a WebSocket upgrade first, which a server that
+        // answers watches over HTTP only (Wharf's, and kube-apiserver behind some proxies) leaves hanging until the
+        // watch times out, so informers would see no events for minutes.
+        config.setOnlyHttpWatches(true);
         return new KubernetesClientBuilder().withConfig(config).build();
     }
+
 
     @Override
     public String name() { return "controller-manager"; }

@@ -28,6 +28,8 @@ public final class Container {
     public String imageId;
     public ObjectNode config;
     public ObjectNode hostConfig;
+    /** create's NetworkingConfig.EndpointsConfig (aliases, --ip per network), or null. */
+    public ObjectNode endpointsConfig;
     public State state = new State();
     public int restartCount;
     /** docker stop/kill by the user: restart policies (unless-stopped, always at daemon start) respect it. */

@@ -224,6 +224,8 @@ public final class Containers {
         ObjectNode cfg = body.deepCopy();
         cfg.remove("HostConfig");
         cfg.remove("NetworkingConfig");
+        // --network-alias / --ip of the first network: NetworkingConfig.EndpointsConfig.<net>.{Aliases,IPAMConfig}
+        JsonNode epc = body.path("NetworkingConfig").path("EndpointsConfig");
         String id = Names.newId();
         mergeImageConfig(cfg, img.config(), id);
         validateHostConfig(hc, cfg);
@@ -235,6 +237,7 @@ public final class Containers {
         c.imageId = img.id();
         c.config = cfg;
         c.hostConfig = hc;
+        if (epc.isObject() && !epc.isEmpty()) c.endpointsConfig = (ObjectNode) epc.deepCopy();
         c.state = new Container.State();
         c.state.status = "created";
         c.logPath = dir.resolve(id).resolve("ctr.log").toString();
@@ -662,8 +665,10 @@ public final class Containers {
                 c.netnsPath = ns.toString();
                 spec.network(new NamespaceMode.Join(ns));
                 List<PortBinding> ports = portBindings(c);
-                List<String> aliases = new ArrayList<>();
-                Endpoint ep = network.attach(new AttachRequest(c.id, c.bareName(), b.network(), ns, aliases, ports, null));
+                JsonNode epc = c.endpointsConfig == null ? Json.MAPPER.createObjectNode() : c.endpointsConfig.path(hc.path("NetworkMode").asText(""));
+                List<String> aliases = strings(epc.path("Aliases"));
+                String ip = epc.path("IPAMConfig").path("IPv4Address").asText("");
+                Endpoint ep = network.attach(new AttachRequest(c.id, c.bareName(), b.network(), ns, aliases, ports, ip.isEmpty() ? null : ip));
                 recordEndpoint(c, ep);
                 hosts = network.hosts(hostname, List.of(ep), extraHosts);
                 resolv = network.resolvConf(List.of(ep), dns, dnsSearch, dnsOpts);

@@ -112,6 +112,8 @@ final class ContainersApi {
         if (!f.match("network", v -> c.networks.containsKey(v) || c.networks.values().stream().anyMatch(n -> n.networkId().startsWith(v)))) return false;
         if (!f.match("volume", v -> c.mounts.stream().anyMatch(m -> v.equals(m.name()) || v.equals(m.destination()) || v.equals(m.source())))) return false;
         if (!f.match("is-task", v -> v.equals("false"))) return false;
+        if (!f.match("before", v -> { Container o = containers.find(v); return o != null && c.created.isBefore(o.created); })) return false;
+        if (!f.match("since", v -> { Container o = containers.find(v); return o != null && c.created.isAfter(o.created); })) return false;
         return true;
     }
 
@@ -131,10 +133,19 @@ final class ContainersApi {
         m.put("NetworkSettings", Map.of("Networks", networksWire(c)));
         m.put("Mounts", mountsWire(c));
         if (size) {
-            m.put("SizeRw", 0);
-            m.put("SizeRootFs", 0);
+            long rw = containers.images().sizeRw(c.id);
+            m.put("SizeRw", rw);
+            m.put("SizeRootFs", rw + imageSize(c));
         }
         return m;
+    }
+
+    private long imageSize(Container c) {
+        try {
+            return containers.images().get(c.imageId).size();
+        } catch (RuntimeException e) {
+            return 0;
+        }
     }
 
     private static String commandLine(Container c) {
@@ -278,8 +289,9 @@ final class ContainersApi {
         m.put("HostConfig", c.hostConfig);
         m.put("GraphDriver", Map.of("Name", "overlay2", "Data", c.rootfs == null ? Map.of() : Map.of("MergedDir", c.rootfs)));
         if (size) {
-            m.put("SizeRw", 0);
-            m.put("SizeRootFs", 0);
+            long rw = containers.images().sizeRw(c.id);
+            m.put("SizeRw", rw);
+            m.put("SizeRootFs", rw + imageSize(c));
         }
         m.put("Mounts", mountsWire(c));
         ObjectNode cfg = c.config.deepCopy();
@@ -371,16 +383,19 @@ final class ContainersApi {
         boolean tty = c.tty();
         boolean upgrade = req.header("upgrade") != null;
         String ctype = !tty && req.apiAtLeast("1.42") ? "application/vnd.docker.multiplexed-stream" : "application/vnd.docker.raw-stream";
-        Hijack h = resp.hijack(upgrade, ctype);
-        OutputStream out = h.out();
-        if (req.bool("logs")) {
-            for (LogEntry e : containers.runtime().logs(c.id, -1)) write(out, tty, e.stream(), e.content(), stdout, stderr);
-        }
         if (!req.bool("stream")) {
+            Hijack h = resp.hijack(upgrade, ctype);
+            if (req.bool("logs")) {
+                for (LogEntry e : containers.runtime().logs(c.id, -1)) write(h.out(), tty, e.stream(), e.content(), stdout, stderr);
+            }
             h.finish(Duration.ofSeconds(2));
             return;
         }
+        // The attachment is registered BEFORE the 101 goes out: the CLI sends start as soon as it has the 101, and a
+        // start that ran before the registration would lose the output (and the attach would never end). Output
+        // that arrives before the socket is ours is held in a small buffer.
         CountDownLatch done = new CountDownLatch(1);
+        Deferred out = new Deferred();
         OutputSink sink = new OutputSink() {
             @Override
             public void onOutput(StreamType s, byte[] d, int off, int len) {
@@ -400,6 +415,19 @@ final class ContainersApi {
             }
         };
         CompletableFuture<Attachment> af = containers.attach(c, stdin && c.config.path("OpenStdin").asBoolean(false), sink);
+        Hijack h;
+        try {
+            h = resp.hijack(upgrade, ctype);
+            if (req.bool("logs")) {
+                for (LogEntry e : containers.runtime().logs(c.id, -1)) write(h.out(), tty, e.stream(), e.content(), stdout, stderr);
+            }
+            out.connect(h.out());
+        } catch (IOException e) {
+            containers.cancelPendingAttach(c.id, af);
+            Attachment a = af.isDone() && !af.isCompletedExceptionally() ? af.getNow(null) : null;
+            if (a != null) a.close();
+            throw e;
+        }
         events(c, "attach");
         if (stdin) {
             Thread.ofVirtual().start(() -> pumpStdin(h.in(), af));
@@ -412,6 +440,30 @@ final class ContainersApi {
         Attachment a = af.isDone() && !af.isCompletedExceptionally() ? af.getNow(null) : null;
         if (a != null) a.close();
         h.finish(Duration.ofSeconds(5));
+    }
+
+    /** An output that buffers until the real stream is connected, then writes through. */
+    static final class Deferred extends OutputStream {
+        private OutputStream target;
+        private java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
+
+        synchronized void connect(OutputStream t) throws IOException {
+            target = t;
+            if (pending.size() > 0) t.write(pending.toByteArray());
+            pending = null;
+        }
+
+        @Override
+        public synchronized void write(int b) throws IOException {
+            write(new byte[]{(byte) b}, 0, 1);
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) throws IOException {
+            if (target != null) target.write(b, off, len);
+            else if (pending.size() + len > 8 << 20) throw new IOException("attach output buffer overflow");
+            else pending.write(b, off, len);
+        }
     }
 
     private static void write(OutputStream out, boolean tty, StreamType s, byte[] b, boolean stdout, boolean stderr) throws IOException {

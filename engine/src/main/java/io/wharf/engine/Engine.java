@@ -2,6 +2,9 @@ package io.wharf.engine;
 
 import io.wharf.common.Component;
 import io.wharf.common.Json;
+import io.wharf.engine.distribution.DaemonConfig;
+import io.wharf.engine.distribution.Distribution;
+import io.wharf.engine.distribution.DistributionApi;
 import io.wharf.engine.wire.HttpServer;
 import io.wharf.engine.wire.Router;
 import io.wharf.network.NetworkConfig;
@@ -80,7 +83,12 @@ public final class Engine implements Component {
         new SystemApi(containers, config, engineId(root)).routes(router);
         new ContainersApi(containers).routes(router);
         new ExecApi(containers).routes(router);
-        new ImagesApi(containers, images).routes(router);
+        ImagesApi imagesApi = new ImagesApi(containers, images);
+        // pull/push/auth/search (issue 3) first: the router takes the first match; import stays the fallback of
+        // POST /images/create when there is no fromImage
+        Distribution distribution = new Distribution(images.service(), DaemonConfig.load(DaemonConfig.locate()), root.resolve("distribution"));
+        new DistributionApi(distribution, events).routes(router, imagesApi::create);
+        imagesApi.routes(router);
         new VolumesApi(containers).routes(router);
         new NetworksApi(containers).routes(router);
         server = new HttpServer(router);

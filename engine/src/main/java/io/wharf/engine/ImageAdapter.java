@@ -104,6 +104,15 @@ final class ImageAdapter {
         service.export(containerId, out);
     }
 
+    /** Bytes in the container's writable layer (docker's SizeRw); 0 when it has none yet. */
+    long sizeRw(String containerId) {
+        try {
+            return service.snapshotter().exists(containerId) ? service.sizeRw(containerId) : 0;
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
     int count() {
         return list(ImageFilter.NONE).size();
     }

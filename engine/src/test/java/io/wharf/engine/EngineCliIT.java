@@ -107,6 +107,7 @@ class EngineCliIT {
             mounts.sort(Comparator.reverseOrder());
             for (String m : mounts) sh("umount", "-l", m);
             sh("ip", "link", "del", BRIDGE);
+            removeIptablesRules();
             for (String r : routesAdded) sh("ip", "route", "del", "unreachable", r, "metric", "4000");
             try (Stream<Path> s = Files.walk(tmp)) {
                 for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
@@ -117,6 +118,44 @@ class EngineCliIT {
                 }
             }
         }
+    }
+
+    /**
+     * The network module keeps the default bridge's rules (masquerade, forward, isolation) as dockerd does for
+     * docker0; this test's bridge is throw-away, so its rules go too: every rule naming the bridge or a test subnet.
+     */
+    static void removeIptablesRules() throws Exception {
+        java.util.regex.Pattern mine = java.util.regex.Pattern.compile("\\b" + BRIDGE + "\\b|" + java.util.regex.Pattern.quote(SUBNET) + "|" + java.util.regex.Pattern.quote(USER_SUBNET));
+        for (String table : List.of("filter", "nat", "mangle")) {
+            for (String line : sh("iptables-save", "-t", table).out().split("\n")) {
+                if (!line.startsWith("-A ") || !mine.matcher(line).find()) continue;
+                List<String> cmd = new ArrayList<>(List.of("iptables", "-t", table, "-D"));
+                cmd.addAll(splitRule(line.substring(3)));
+                run(cmd, null, 30);
+            }
+        }
+    }
+
+    /** Splits an iptables-save rule into arguments, honouring double quotes (comments). */
+    static List<String> splitRule(String rule) {
+        List<String> out = new ArrayList<>();
+        StringBuilder cur = new StringBuilder();
+        boolean quoted = false, any = false;
+        for (char ch : rule.toCharArray()) {
+            if (ch == '"') {
+                quoted = !quoted;
+                any = true;
+            } else if (ch == ' ' && !quoted) {
+                if (any) out.add(cur.toString());
+                cur.setLength(0);
+                any = false;
+            } else {
+                cur.append(ch);
+                any = true;
+            }
+        }
+        if (any) out.add(cur.toString());
+        return out;
     }
 
     static Result sh(String... cmd) throws Exception {
@@ -142,8 +181,13 @@ class EngineCliIT {
         Thread a = Thread.ofVirtual().start(() -> copy(p.getInputStream(), out));
         Thread b = Thread.ofVirtual().start(() -> copy(p.getErrorStream(), err));
         if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            // the engine runs in this JVM: keep a thread dump (virtual threads included) for the post-mortem
+            Path dump = Path.of("target", "engine-it-threads-" + System.nanoTime() + ".txt").toAbsolutePath();
+            String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+            new ProcessBuilder(jcmd, Long.toString(ProcessHandle.current().pid()), "Thread.dump_to_file", "-format=text", dump.toString())
+                    .redirectErrorStream(true).start().waitFor(30, TimeUnit.SECONDS);
             p.destroyForcibly();
-            fail("timed out: " + String.join(" ", cmd));
+            fail("timed out: " + String.join(" ", cmd) + " (thread dump: " + dump + ")");
         }
         a.join();
         b.join();
@@ -228,6 +272,41 @@ class EngineCliIT {
 
     @Test
     @Order(5)
+    void followLogsEventsAndRestartPolicy() throws Exception {
+        ok("run", "-d", "--name", "lf", IMG, "sh", "-c", "for i in 1 2 3; do echo line$i; sleep 0.3; done");
+        Result f = ok("logs", "-f", "lf");
+        assertEquals("line1\nline2\nline3\n", f.out(), "logs -f returns when the container stops");
+        Result ts = ok("logs", "-t", "--tail", "1", "lf");
+        assertTrue(ts.out().matches("\\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z line3\\n"), ts.out());
+        long until = System.currentTimeMillis() / 1000 + 1;
+        Result ev = ok("events", "--since", "0", "--until", Long.toString(until), "--filter", "container=lf");
+        assertTrue(ev.out().contains("container create") && ev.out().contains("container start")
+                && ev.out().contains("container die") && ev.out().contains("exitCode=0"), ev.out());
+        ok("rm", "lf");
+        ok("run", "-d", "--name", "rp", "--restart", "on-failure:2", IMG, "sh", "-c", "exit 1");
+        String st = "";
+        for (int i = 0; i < 50 && !st.equals("2 exited"); i++) {
+            Thread.sleep(200);
+            st = ok("inspect", "-f", "{{.RestartCount}} {{.State.Status}}", "rp").out().trim();
+        }
+        assertEquals("2 exited", st, "on-failure:2 restarts twice, then gives up");
+        ok("rm", "rp");
+    }
+
+    @Test
+    @Order(6)
+    void execUnderPseudoTerminal() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")), "script(1) is needed for a pty");
+        Result r = run(List.of("/usr/bin/script", "-qec", DOCKER + " exec -ti it1 sh -c 'tty; exit 4'", "/dev/null"), null, 60);
+        assertEquals(4, r.code(), r.all());
+        assertTrue(r.out().contains("/dev/pts/"), r.out());
+        Result run = run(List.of("/usr/bin/script", "-qec", DOCKER + " run --rm -ti " + IMG + " sh -c 'tty; exit 3'", "/dev/null"), null, 60);
+        assertEquals(3, run.code(), run.all());
+        assertTrue(run.out().contains("/dev/pts/"), run.out());
+    }
+
+    @Test
+    @Order(7)
     void copyBothWaysAndTraversal() throws Exception {
         Path f = tmp.resolve("h.txt");
         Files.writeString(f, "hello\n");
@@ -254,7 +333,7 @@ class EngineCliIT {
     }
 
     @Test
-    @Order(6)
+    @Order(8)
     void publishedPortServesHttp() throws Exception {
         ok("run", "-d", "--name", "web", "-p", "127.0.0.1:18391:80", IMG, "httpd", "-f", "-p", "80", "-h", "/etc");
         String body = null;
@@ -274,7 +353,7 @@ class EngineCliIT {
     }
 
     @Test
-    @Order(7)
+    @Order(9)
     void volumes() throws Exception {
         ok("volume", "create", "itvol");
         ok("run", "--rm", "-v", "itvol:/data", IMG, "sh", "-c", "echo persisted > /data/f");
@@ -293,19 +372,21 @@ class EngineCliIT {
     }
 
     @Test
-    @Order(8)
+    @Order(10)
     void userNetworkNameResolution() throws Exception {
         ok("network", "create", "--subnet", USER_SUBNET, "itnet");
-        ok("run", "-d", "--name", "srv", "--net", "itnet", IMG, "sleep", "300");
+        ok("run", "-d", "--name", "srv", "--net", "itnet", "--network-alias", "db", IMG, "sleep", "300");
         Result ping = ok("run", "--rm", "--net", "itnet", IMG, "ping", "-c", "1", "-W", "3", "srv");
         assertTrue(ping.out().contains("10.232.2."), ping.out());
+        Result alias = ok("run", "--rm", "--net", "itnet", IMG, "ping", "-c", "1", "-W", "3", "db");
+        assertTrue(alias.out().contains("10.232.2."), alias.out());
         assertTrue(ok("network", "inspect", "-f", "{{range .Containers}}{{.Name}} {{end}}", "itnet").out().contains("srv"));
         ok("rm", "-f", "srv");
         ok("network", "rm", "itnet");
     }
 
     @Test
-    @Order(9)
+    @Order(11)
     void networkModes() throws Exception {
         String host = ok("run", "--rm", "--net", "host", IMG, "hostname").out().trim();
         assertEquals(SystemInfo.hostname(), host);
@@ -319,7 +400,7 @@ class EngineCliIT {
     }
 
     @Test
-    @Order(10)
+    @Order(12)
     void saveLoadRoundTrip() throws Exception {
         Path tar = tmp.resolve("save.tar");
         ok("save", "-o", tar.toString(), IMG);
@@ -336,7 +417,7 @@ class EngineCliIT {
     }
 
     @Test
-    @Order(11)
+    @Order(13)
     void oomKilled() throws Exception {
         Result r = docker("run", "--name", "oom", "-m", "16m", "--memory-swap", "16m", IMG, "sh", "-c",
                 "x=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa; while true; do x=\"$x$x\"; done");
@@ -346,7 +427,7 @@ class EngineCliIT {
     }
 
     @Test
-    @Order(12)
+    @Order(14)
     void badInputs() throws Exception {
         String resp = rawRequest("POST /v1.47/containers/create HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4\r\nConnection: close\r\n\r\n{bad");
         assertTrue(resp.startsWith("HTTP/1.1 400 "), resp);
@@ -369,7 +450,7 @@ class EngineCliIT {
     }
 
     @Test
-    @Order(13)
+    @Order(15)
     void engineRestartReadoptsRunningContainer() throws Exception {
         String pid = ok("inspect", "-f", "{{.State.Pid}}", "it1").out().trim();
         engine.close();

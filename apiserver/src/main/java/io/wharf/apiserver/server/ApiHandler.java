@@ -131,6 +131,9 @@ public final class ApiHandler implements Consumer<HttpExchange> {
                 if (user != null) authorizeNonResource(ctx, path);
                 nonResource(ctx, path);
             }
+        } catch (InterruptedException e) {
+            // server shutting down: nothing to report
+            Thread.currentThread().interrupt();
         } catch (Throwable t) {
             ApiException a = ApiException.from(t);
             if (a.code() >= 500 && a.code() != 503) log.warn("{} {}: {}", ex.method(), ex.uri(), t.toString(), t);

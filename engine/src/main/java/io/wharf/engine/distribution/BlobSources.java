@@ -38,13 +38,26 @@ final class BlobSources {
     }
 
     /** Records that {@code repo} (its registry host and path) holds {@code blob}. */
-    synchronized void add(Digest blob, Reference repo) {
-        String key = blob.toString();
-        LinkedHashSet<String> s = new LinkedHashSet<>();
-        s.add(repo.domain() + "/" + repo.path());
-        s.addAll(sources.getOrDefault(key, List.of()));
-        List<String> l = new ArrayList<>(s);
-        sources.put(key, List.copyOf(l.subList(0, Math.min(l.size(), MAX_SOURCES))));
+    void add(Digest blob, Reference repo) {
+        addAll(List.of(blob), repo);
+    }
+
+    /** Records that {@code repo} holds every one of {@code blobs}; one file write. */
+    synchronized void addAll(List<Digest> blobs, Reference repo) {
+        String name = repo.domain() + "/" + repo.path();
+        boolean changed = false;
+        for (Digest blob : blobs) {
+            String key = blob.toString();
+            List<String> old = sources.getOrDefault(key, List.of());
+            if (!old.isEmpty() && old.getFirst().equals(name)) continue;
+            LinkedHashSet<String> s = new LinkedHashSet<>();
+            s.add(name);
+            s.addAll(old);
+            List<String> l = new ArrayList<>(s);
+            sources.put(key, List.copyOf(l.subList(0, Math.min(l.size(), MAX_SOURCES))));
+            changed = true;
+        }
+        if (!changed) return;
         try {
             AtomicFiles.writeJson(file, sources);
         } catch (IOException e) {

@@ -92,6 +92,8 @@ public final class Distribution {
      */
     public List<PullResult> pull(Reference ref, Platform platform, AuthConfig auth, MessageSink out) throws InterruptedException {
         Platform p = platform == null ? DEFAULT_PLATFORM : platform;
+        // name:tag@digest pulls the digest; the tag is only decoration (as in moby)
+        if (ref.digest() != null && ref.tag() != null) ref = ref.repository().withDigest(ref.digest());
         try (RegistryClient client = client(ref.registryHost(), auth)) {
             if (ref.tag() != null || ref.digest() != null) {
                 PullResult r = pullOne(client, ref, p, out);
@@ -140,14 +142,16 @@ public final class Distribution {
         } catch (IOException e) {
             throw connectionError(client, ref.registryHost(), e);
         }
-        for (Descriptor l : m.layers()) sources.add(l.digest(), repo);
+        sources.addAll(m.layers().stream().map(Descriptor::digest).toList(), repo);
         boolean updated;
         if (ref.tag() != null) {
             Optional<Image> before = images.find(ref.toString());
             updated = before.isEmpty() || !before.get().id().equals(id);
             images.tagImage(id, ref.toString());
         } else {
-            updated = present.isEmpty();
+            // moby: a digest pull "updates" when that name@digest did not already name this image
+            Optional<Image> before = images.find(ref.toString());
+            updated = before.isEmpty() || !before.get().id().equals(id);
         }
         images.addRepoDigest(id, repo.withDigest(top));
         out.send(JsonMessage.status("Digest: " + top));
@@ -179,8 +183,21 @@ public final class Distribution {
         }
         Semaphore slots = new Semaphore(config.maxConcurrentDownloads());
         Map<Digest, Future<?>> downloads = new LinkedHashMap<>();
+        // the lowest missing layer (often the biggest: the base) is unpacked while it downloads; its parent is ready
+        int first = 0;
+        while (first < layers.size() && have[first]) first++;
+        Future<Digest> streamed = null;
         try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
             try {
+                if (first < layers.size()) {
+                    Descriptor d = layers.get(first);
+                    Digest diffId = diffIds.get(first);
+                    Digest parent = first == 0 ? null : chains.get(first - 1);
+                    if (!content.exists(d.digest()) && !content.exists(diffId)) {
+                        streamed = ex.submit(() -> streamLayer(ex, client, repo, d, diffId, parent, slots, out));
+                        downloads.put(d.digest(), streamed);
+                    }
+                }
                 for (int i = 0; i < layers.size(); i++) {
                     if (have[i]) continue;
                     Descriptor d = layers.get(i);
@@ -197,6 +214,10 @@ public final class Distribution {
                         continue;
                     }
                     Descriptor d = layers.get(i);
+                    if (i == first && streamed != null) {
+                        parent = awaitValue(streamed);
+                        continue;
+                    }
                     await(downloads.get(d.digest()));
                     parent = extract(parent, d, diffIds.get(i), out);
                 }
@@ -214,8 +235,12 @@ public final class Distribution {
     }
 
     private static void await(Future<?> f) throws IOException, InterruptedException {
+        awaitValue(f);
+    }
+
+    private static <T> T awaitValue(Future<T> f) throws IOException, InterruptedException {
         try {
-            f.get();
+            return f.get();
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
             if (c instanceof IOException io) throw io;
@@ -251,11 +276,7 @@ public final class Distribution {
                     w.commit(d.digest(), d.size());
                     break;
                 } catch (WharfException e) {
-                    if (e.kind() == ErrorKind.INVALID_ARGUMENT && e.getMessage() != null
-                            && (e.getMessage().contains("digest mismatch") || e.getMessage().contains("got ") || e.getMessage().contains("larger than"))) {
-                        throw new WharfException(ErrorKind.INVALID_ARGUMENT, "filesystem layer verification failed for digest " + d.digest(), e);
-                    }
-                    throw e;
+                    throw verificationError(e, d);
                 } catch (IOException e) {
                     // moby retries a failed layer download, announcing it on the layer's line
                     if (attempt >= DOWNLOAD_ATTEMPTS) throw e;
@@ -269,19 +290,124 @@ public final class Distribution {
         out.send(JsonMessage.layer(id, "Download complete"));
     }
 
+    /**
+     * Downloads the layer into the content store and, through a {@link ChunkPipe}, unpacks it at the same time (the
+     * layer's diff ID is verified by the unpacking, the compressed digest by the download). If the transfer itself
+     * fails, falls back to the plain download (with its retries) and unpack. Returns the layer's chain ID.
+     */
+    private Digest streamLayer(ExecutorService ex, RegistryClient client, Reference repo, Descriptor d, Digest diffId, Digest parent,
+                               Semaphore slots, MessageSink out) throws IOException, InterruptedException {
+        String id = d.digest().shortHex();
+        ContentStore content = images.content();
+        if (!slots.tryAcquire()) {
+            out.send(JsonMessage.layer(id, "Waiting"));
+            slots.acquire();
+        }
+        boolean released = false;
+        try {
+            ChunkPipe pipe = new ChunkPipe(32);
+            Future<Snapshotter.Layer> unpack = ex.submit(() -> withChainLock(Snapshotter.chainId(parent, diffId), () -> {
+                try (InputStream in = pipe.input) {
+                    Snapshotter.Layer l = images.unpackLayer(parent, in, diffId);
+                    in.transferTo(java.io.OutputStream.nullOutputStream()); // gzip padding after the tar's end
+                    return l;
+                }
+            }));
+            IOException transferFailed = null;
+            try (ContentStore.Writer w = content.writer()) {
+                Throttle t = new Throttle();
+                java.io.OutputStream tee = new java.io.OutputStream() {
+                    @Override
+                    public void write(int b) throws IOException {
+                        write(new byte[] {(byte) b}, 0, 1);
+                    }
+
+                    @Override
+                    public void write(byte[] b, int off, int len) throws IOException {
+                        w.write(b, off, len);
+                        pipe.output.write(b, off, len);
+                    }
+                };
+                try {
+                    client.fetchBlob(repo, d, tee, (done, total) -> {
+                        if (t.due(done)) out.send(JsonMessage.progress(id, "Downloading", done, total));
+                    });
+                    pipe.output.close();
+                    out.send(JsonMessage.layer(id, "Verifying Checksum"));
+                    w.commit(d.digest(), d.size());
+                } catch (IOException e) {
+                    pipe.abort();
+                    transferFailed = e;
+                } catch (RuntimeException e) {
+                    pipe.abort();
+                    try {
+                        unpack.get();
+                    } catch (ExecutionException ignored) {
+                        // the download's error is the one to report
+                    }
+                    throw verificationError(e, d);
+                }
+            }
+            Snapshotter.Layer layer;
+            try {
+                layer = unpack.get();
+            } catch (ExecutionException e) {
+                Throwable c = e.getCause();
+                if (transferFailed != null) {
+                    // the transfer broke (network, or the unpacking gave up on bad bytes): the plain path retries the
+                    // download with verification, then unpacks from the content store, and reports what is wrong
+                    slots.release();
+                    released = true;
+                    download(client, repo, d, diffId, slots, out);
+                    return extract(parent, d, diffId, out);
+                }
+                if (c instanceof RuntimeException re) throw re;
+                if (c instanceof IOException io) throw io;
+                throw WharfException.internal(String.valueOf(c), c);
+            }
+            if (transferFailed != null) throw transferFailed;
+            out.send(JsonMessage.layer(id, "Download complete"));
+            images.linkCompressed(diffId, Descriptor.of(d.mediaType(), d.digest(), d.size()));
+            out.send(JsonMessage.layer(id, "Pull complete"));
+            return layer.chainId();
+        } finally {
+            if (!released) slots.release();
+        }
+    }
+
+    private static RuntimeException verificationError(RuntimeException e, Descriptor d) {
+        if (e instanceof WharfException w && w.kind() == ErrorKind.INVALID_ARGUMENT && w.getMessage() != null
+                && (w.getMessage().contains("digest mismatch") || w.getMessage().contains("got ") || w.getMessage().contains("larger than"))) {
+            return new WharfException(ErrorKind.INVALID_ARGUMENT, "filesystem layer verification failed for digest " + d.digest(), e);
+        }
+        return e;
+    }
+
+    @FunctionalInterface
+    private interface LockedWork<T> {
+        T run() throws IOException;
+    }
+
+    private <T> T withChainLock(Digest chain, LockedWork<T> work) throws IOException {
+        java.util.concurrent.locks.ReentrantLock lock = unpacking.computeIfAbsent(chain, k -> new java.util.concurrent.locks.ReentrantLock());
+        lock.lock();
+        try {
+            return work.run();
+        } finally {
+            lock.unlock();
+            unpacking.remove(chain, lock);
+        }
+    }
+
     /** One lock per layer chain being unpacked, so that concurrent pulls of images sharing layers unpack each once. */
     private final java.util.concurrent.ConcurrentHashMap<Digest, java.util.concurrent.locks.ReentrantLock> unpacking = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Unpacks a downloaded layer on top of {@code parent}; returns its chain ID. */
     private Digest extract(Digest parent, Descriptor d, Digest diffId, MessageSink out) {
-        Digest chain = Snapshotter.chainId(parent, diffId);
-        java.util.concurrent.locks.ReentrantLock lock = unpacking.computeIfAbsent(chain, k -> new java.util.concurrent.locks.ReentrantLock());
-        lock.lock();
         try {
-            return extractLocked(parent, d, diffId, out);
-        } finally {
-            lock.unlock();
-            unpacking.remove(chain, lock);
+            return withChainLock(Snapshotter.chainId(parent, diffId), () -> extractLocked(parent, d, diffId, out));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
@@ -311,20 +437,21 @@ public final class Distribution {
     /** Which failures of a manifest fetch become docker's pull errors (moby distribution/errors.go). */
     static WharfException pullError(WharfException e, Reference ref) {
         String msg = e.getMessage() == null ? "" : e.getMessage();
+        String cause = registryCause(msg);
         switch (e.kind()) {
             case UNAUTHENTICATED, PERMISSION_DENIED -> {
                 return new WharfException(ErrorKind.NOT_FOUND, "pull access denied for " + ref.familiarName()
-                        + ", repository does not exist or may require 'docker login': " + registryCause(msg, "denied: requested access to the resource is denied"), e);
+                        + ", repository does not exist or may require 'docker login': "
+                        + (cause != null ? cause : "denied: requested access to the resource is denied"), e);
             }
             case NOT_FOUND -> {
-                int i = msg.indexOf("not found: ");
-                String cause = i >= 0 ? msg.substring(i + "not found: ".length()) : msg;
-                if (cause.startsWith("name unknown")) {
+                if (cause != null && cause.startsWith("name unknown")) {
                     return new WharfException(ErrorKind.NOT_FOUND, "repository " + ref.familiarName() + " not found: " + cause, e);
                 }
-                if (msg.startsWith("no matching manifest")) return e;
-                if (msg.startsWith("manifest for ")) return e;
-                return new WharfException(ErrorKind.NOT_FOUND, "manifest for " + ref.familiarString() + " not found: " + cause, e);
+                if (cause != null && cause.startsWith("manifest unknown") && !msg.startsWith("manifest for ")) {
+                    return new WharfException(ErrorKind.NOT_FOUND, "manifest for " + ref.familiarString() + " not found: " + cause, e);
+                }
+                return e;
             }
             default -> {
                 return e;
@@ -332,13 +459,16 @@ public final class Distribution {
         }
     }
 
-    /** The registry's own words ({@code code: message}) out of a client error, or {@code dflt}. */
-    private static String registryCause(String msg, String dflt) {
-        for (String code : new String[] {"unauthorized: ", "denied: "}) {
+    private static final String[] REGISTRY_CODES = {"unauthorized: ", "denied: ", "name unknown: ", "manifest unknown: ", "name invalid: "};
+
+    /** The registry's own words ({@code code: message}) inside a client error, or null. */
+    private static String registryCause(String msg) {
+        int best = -1;
+        for (String code : REGISTRY_CODES) {
             int i = msg.indexOf(code);
-            if (i >= 0) return msg.substring(i);
+            if (i >= 0 && (best < 0 || i < best)) best = i;
         }
-        return dflt;
+        return best < 0 ? null : msg.substring(best);
     }
 
     /** A transport failure worded as docker's Go HTTP client does. */
@@ -468,8 +598,9 @@ public final class Distribution {
     private static WharfException pushError(WharfException e) {
         String msg = e.getMessage() == null ? "" : e.getMessage();
         if (e.kind() == ErrorKind.UNAUTHENTICATED || e.kind() == ErrorKind.PERMISSION_DENIED) {
-            return new WharfException(e.kind(), registryCause(msg, e.kind() == ErrorKind.UNAUTHENTICATED
-                    ? "unauthorized: authentication required" : "denied: requested access to the resource is denied"), e);
+            String cause = registryCause(msg);
+            return new WharfException(e.kind(), cause != null ? cause : e.kind() == ErrorKind.UNAUTHENTICATED
+                    ? "unauthorized: authentication required" : "denied: requested access to the resource is denied", e);
         }
         return e;
     }
@@ -501,6 +632,37 @@ public final class Distribution {
             } catch (IOException e) {
                 throw connectionError(client, r.registryHost(), e);
             }
+        }
+    }
+
+    // ================================================================ search
+
+    /** One {@code docker search} result. */
+    public record SearchResult(String name, String description, int starCount, boolean official, boolean automated) {}
+
+    /**
+     * {@code docker search HOST/term}: registries of the v2 API have no search endpoint, so the repositories of
+     * {@code HOST}'s catalog whose name contains {@code term} are listed (the way one would grep {@code _catalog}).
+     * Docker Hub's v1 search service is not reachable from here: UNAVAILABLE.
+     */
+    public List<SearchResult> search(String term, int limit, AuthConfig auth) throws InterruptedException {
+        int slash = term.indexOf('/');
+        String first = slash < 0 ? "" : term.substring(0, slash);
+        boolean hasHost = slash > 0 && (first.contains(".") || first.contains(":") || first.equals("localhost"));
+        if (!hasHost || first.equals("docker.io") || first.equals("index.docker.io")) {
+            throw WharfException.unavailable("searching Docker Hub is not supported by this engine; search a registry by its address, e.g. docker search 127.0.0.1:5000/%s", term);
+        }
+        String q = term.substring(slash + 1).toLowerCase(java.util.Locale.ROOT);
+        try (RegistryClient client = client(first, auth)) {
+            List<SearchResult> out = new ArrayList<>();
+            for (String repo : client.catalog(first)) {
+                if (!repo.contains(q)) continue;
+                out.add(new SearchResult(first + "/" + repo, "", 0, false, false));
+                if (limit > 0 && out.size() >= limit) break;
+            }
+            return out;
+        } catch (IOException e) {
+            throw WharfException.unavailable("searching %s: %s", first, e.getMessage() == null ? e.toString() : e.getMessage());
         }
     }
 

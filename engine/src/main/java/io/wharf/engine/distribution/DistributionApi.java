@@ -49,6 +49,7 @@ public final class DistributionApi {
         r.add("POST", "/images/{name*}/push", this::push);
         r.add("POST", "/auth", this::auth);
         r.add("GET", "/distribution/{name*}/json", this::inspect);
+        r.add("GET", "/images/search", this::search);
     }
 
     /** moby's postImagesCreate: {@code fromImage} plus {@code tag}, where the tag may also be a digest. */
@@ -122,6 +123,23 @@ public final class DistributionApi {
         body.put("Descriptor", d);
         body.put("Platforms", platforms);
         resp.json(200, body);
+    }
+
+    void search(HttpRequest req, HttpResponse resp) throws Exception {
+        String term = req.query("term", "");
+        if (term.isEmpty()) throw WharfException.invalid("term is required");
+        Integer limit = req.intQuery("limit");
+        List<Map<String, Object>> out = new java.util.ArrayList<>();
+        for (Distribution.SearchResult r : distribution.search(term, limit == null ? 25 : limit, AuthConfig.decodeHeader(req.header("X-Registry-Auth")))) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("star_count", r.starCount());
+            m.put("is_official", r.official());
+            m.put("name", r.name());
+            m.put("is_automated", r.automated());
+            m.put("description", r.description());
+            out.add(m);
+        }
+        resp.json(200, out);
     }
 
     private void event(String action, Reference ref) {

@@ -20,9 +20,11 @@ public final class Hijack implements AutoCloseable {
     private final OutputStream out;
     private final CountDownLatch clientEof = new CountDownLatch(1);
     private volatile boolean reading;
+    private final Runnable onClose;
 
-    Hijack(SocketChannel ch, InputStream in, OutputStream out) {
+    Hijack(SocketChannel ch, InputStream in, OutputStream out, Runnable onClose) {
         this.ch = ch;
+        this.onClose = onClose;
         this.in = new InputStream() {
             @Override
             public int read() throws IOException {
@@ -94,5 +96,6 @@ public final class Hijack implements AutoCloseable {
             ch.close();
         } catch (IOException ignored) {
         }
+        onClose.run();
     }
 }

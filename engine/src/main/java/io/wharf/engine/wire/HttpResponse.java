@@ -31,7 +31,10 @@ public final class HttpResponse {
     private ChunkedOut stream;
     private Hijack hijack;
 
-    HttpResponse(SocketChannel ch, InputStream in, OutputStream out, boolean head, boolean keepAlive) {
+    private final Runnable onHijackClose;
+
+    HttpResponse(SocketChannel ch, InputStream in, OutputStream out, boolean head, boolean keepAlive, Runnable onHijackClose) {
+        this.onHijackClose = onHijackClose;
         this.ch = ch;
         this.in = in;
         this.out = out;
@@ -126,7 +129,7 @@ public final class HttpResponse {
                 ? "HTTP/1.1 101 UPGRADED\r\nContent-Type: " + contentType + "\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n"
                 : "HTTP/1.1 200 OK\r\nContent-Type: " + contentType + "\r\n\r\n";
         out.write(HttpServer.ascii(h));
-        hijack = new Hijack(ch, in, out);
+        hijack = new Hijack(ch, in, out, onHijackClose);
         return hijack;
     }
 

@@ -97,7 +97,7 @@ public final class HttpServer implements AutoCloseable {
                 InputStream body = bodyOf(head, in);
                 HttpRequest req = new HttpRequest(head.method, head.target, head.headers, body);
                 boolean keepAlive = !"close".equalsIgnoreCase(head.headers.get("connection")) && head.version.equals("HTTP/1.1");
-                HttpResponse resp = new HttpResponse(ch, in, out, head.method.equals("HEAD"), keepAlive);
+                HttpResponse resp = new HttpResponse(ch, in, out, head.method.equals("HEAD"), keepAlive, () -> conns.remove(ch));
                 try {
                     handler.handle(req, resp);
                 } catch (Throwable t) {
@@ -202,10 +202,6 @@ public final class HttpServer implements AutoCloseable {
             } catch (IOException ignored) {
             }
         }
-    }
-
-    void forget(SocketChannel ch) {
-        conns.remove(ch);
     }
 
     /** Reads without the channel-wide lock that Channels.newInputStream may take, so reads and writes overlap. */

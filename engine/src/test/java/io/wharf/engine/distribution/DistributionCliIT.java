@@ -227,6 +227,48 @@ class DistributionCliIT {
         }
     }
 
+    /**
+     * The tutorial's story: a registry on the host's own (non-loopback) address is refused over plain HTTP with
+     * docker's message, until daemon.json lists it in insecure-registries and the engine restarts.
+     */
+    @Test
+    void insecureRegistriesFromDaemonJson() throws Exception {
+        String addr = "10.234.80.1";
+        boolean route = run(List.of("ip", "route", "show", "10.234.80.0/24")).isBlank()
+                && run(List.of("ip", "route", "add", "unreachable", "10.234.80.0/24", "metric", "4000")) != null;
+        assertNotNull(run(List.of("ip", "addr", "add", addr + "/32", "dev", "lo")), "cannot add " + addr + " to lo");
+        RegistryServer onHostIp = null;
+        try {
+            onHostIp = new RegistryServer(RegistryConfig.defaults().withRoot(tmp.resolve("registry-hostip")).withListen(addr, 0));
+            onHostIp.start();
+            String host = addr + ":" + onHostIp.port();
+            assertEquals(0, docker("tag", "busybox:v1", host + "/nginx:alpine").code);
+            Result refused = docker("push", host + "/nginx:alpine");
+            assertEquals(1, refused.code, refused.toString());
+            assertTrue(refused.out.contains("Get \"https://" + host + "/v2/\": http: server gave HTTP response to HTTPS client"), refused.out);
+
+            Path daemonJson = tmp.resolve("daemon.json");
+            Files.writeString(daemonJson, "{\"insecure-registries\": [\"" + host + "\"]}");
+            engine.close();
+            System.setProperty("wharf.daemon-json", daemonJson.toString());
+            try {
+                engine = new Engine(new EngineConfig(tmp.resolve("root"), tmp.resolve("run"), socket, null, BRIDGE, SUBNET, "crun"));
+                engine.start();
+            } finally {
+                System.clearProperty("wharf.daemon-json");
+            }
+            Result ok = docker("push", host + "/nginx:alpine");
+            assertEquals(0, ok.code, ok.toString());
+            assertEquals("{\"repositories\":[\"nginx\"]}", curl("http://" + host + "/v2/_catalog"));
+            assertEquals("{\"name\":\"nginx\",\"tags\":[\"alpine\"]}", curl("http://" + host + "/v2/nginx/tags/list"));
+            assertEquals(0, docker("rmi", host + "/nginx:alpine").code);
+        } finally {
+            if (onHostIp != null) onHostIp.close();
+            run(List.of("ip", "addr", "del", addr + "/32", "dev", "lo"));
+            if (route) run(List.of("ip", "route", "del", "unreachable", "10.234.80.0/24", "metric", "4000"));
+        }
+    }
+
     static void waitForPort(int port) throws InterruptedException {
         for (int i = 0; i < 100; i++) {
             try (Socket s = new Socket("127.0.0.1", port)) {

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# API server speed (issue 5, "Speed"): Wharf's server on a temp root and a free loopback port, driven by
+# io.wharf.bench.ApiBench (closed loop, one TLS connection per worker, admin client certificate from the generated
+# kubeconfig, HTTP/2 via ALPN or HTTP/1.1) — the same shape as the anchors' Go apibench, so the figures compare with
+# the Kubernetes 1.20 anchor's:
+#   cold start (process start -> /readyz 200; first start on an empty root, then a restart on the same root),
+#   GET one ConfigMap (32 conc., h2 and http/1.1), LIST of 100 ConfigMaps (8 conc.), creates (32 conc.),
+#   LIST of 10,000 pods (created first through the API), idle RSS and RSS with 10,000 pods,
+#   and (WATCH=1, the default) 1,000 watchers receiving each event of 100 writes/s.
+# With K8S_ANCHOR=1 and the anchor built (anchors/k8s-anchor-build.sh, ~5 min) the same load runs against
+# kube-apiserver 1.20 in the same run; otherwise the anchor's figures from its earlier run are printed, labelled so.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd); TOP=$(cd "$HERE/.." && pwd)
+source "$TOP/scripts/lib.sh"
+need_root; use_java25
+SECONDS_PER=${SECONDS_PER:-10}; PODS=${PODS:-10000}; WATCH=${WATCH:-1}; WATCHERS=${WATCHERS:-1000}
+[ -f "$HERE/target/wharf-bench.jar" ] || { echo "build first: (cd $TOP && mvn -q -DskipTests install)" >&2; exit 1; }
+BENCH_CP="$HERE/target/wharf-bench.jar:$HERE/target/lib/*"
+ANCH=$TOP/../shared/anchors
+work=$(mktemp -d /var/tmp/wharf-bench-api.XXXXXX)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+spid=""
+stop_pid() { [ -n "$1" ] && kill "$1" 2>/dev/null && wait "$1" 2>/dev/null || true; }
+cleanup() { stop_pid "$spid"; rm -rf "$work"; }
+trap cleanup EXIT
+now() { date +%s.%N; }
+rss_mb() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
+
+# `wharf server` when the CLI has it; else the API server alone through io.wharf.bench.ServeApi with bin/wharf's JVM flags
+if "$TOP/bin/wharf" --help 2>/dev/null | grep -qE "^ +server( |$)"; then
+  SERVER=(env LC_ALL=C.UTF-8 "$TOP/bin/wharf" server --root "$work/root" --run-dir "$work/run" --config-dir "$work/etc" --port "$port")
+  how="bin/wharf server"
+else
+  SERVER=(env LC_ALL=C.UTF-8 "$JAVA_HOME/bin/java" -XX:+UseSerialGC -Xss512k -XX:+UseCompactObjectHeaders -Xshare:auto
+          --enable-native-access=ALL-UNNAMED -cp "$BENCH_CP" io.wharf.bench.ServeApi --root "$work/root" --port "$port")
+  how="io.wharf.bench.ServeApi (bin/wharf has no 'server' command yet)"
+fi
+took=""
+start_server() { # sets spid, and took = seconds from launch to /readyz 200 (not in $(...): spid must reach this shell)
+  local t0; t0=$(now)
+  "${SERVER[@]}" >>"$work/server.log" 2>&1 &
+  spid=$!
+  for i in $(seq 1 1500); do
+    [ "$(curl -sk -m 1 "https://127.0.0.1:$port/readyz" 2>/dev/null)" = ok ] && { took=$(python3 -c "print('%.2f' % ($(now)-$t0))"); return 0; }
+    kill -0 "$spid" 2>/dev/null || { echo "server exited; log:" >&2; tail -30 "$work/server.log" >&2; exit 1; }
+    sleep 0.02
+  done
+  echo "server not ready after 30 s" >&2; tail -30 "$work/server.log" >&2; exit 1
+}
+
+echo "# $(date -u +%FT%TZ) loadavg $(cut -d' ' -f1-3 /proc/loadavg), SECONDS_PER=$SECONDS_PER PODS=$PODS, server: $how"
+start_server; cold_first=$took
+stop_pid "$spid"; spid=""
+start_server; cold_again=$took
+kc=$(find "$work" -name admin.conf 2>/dev/null | head -1)
+[ -n "$kc" ] || { echo "no admin.conf under $work" >&2; exit 1; }
+sleep 2; idle=$(rss_mb "$spid")
+
+AB() { java -cp "$BENCH_CP" io.wharf.bench.ApiBench "$1" --kubeconfig "$2" "${@:3}"; }
+field() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d.get(sys.argv[2], "-"))' "$1" "$2"; }
+run_all() { # tag kubeconfig extra-args... : one JSON line per figure into $work/$tag.jsonl
+  local tag=$1 k=$2; shift 2
+  local out=$work/$tag.jsonl
+  AB seed "$k" "$@" --ns bench100 --count 100 --c 8 >/dev/null
+  AB get "$k" "$@" --path /api/v1/namespaces/bench100/configmaps/cm-0 --c 32 --seconds "$SECONDS_PER" --label get >>"$out"
+  AB get "$k" "$@" --path /api/v1/namespaces/bench100/configmaps/cm-0 --c 32 --seconds "$SECONDS_PER" --http1 --label get >>"$out"
+  AB list "$k" "$@" --path /api/v1/namespaces/bench100/configmaps --c 8 --seconds "$SECONDS_PER" --label list100 >>"$out"
+  AB list "$k" "$@" --path /api/v1/namespaces/bench100/configmaps --c 8 --seconds "$SECONDS_PER" --http1 --label list100 >>"$out"
+  AB create "$k" "$@" --ns benchcreate --c 32 --seconds "$SECONDS_PER" --label create >>"$out" || true
+}
+# the namespace for creates must exist first
+AB seed "$kc" --ns benchcreate --count 0 --c 1 >/dev/null
+run_all wharf "$kc"
+t=$(now); AB seed "$kc" --ns benchpods --kind pods --count "$PODS" --c 32 --label "seed $PODS pods" >>"$work/wharf.jsonl"
+seed_s=$(python3 -c "print('%.1f' % ($(now)-$t))")
+AB list "$kc" --path /api/v1/namespaces/benchpods/pods --c 1 --n 10 --warmup 2 --label "list $PODS pods" >>"$work/wharf.jsonl"
+sleep 2; busy=$(rss_mb "$spid")
+if [ "$WATCH" = 1 ]; then
+  AB watch "$kc" --ns benchwatch --watchers "$WATCHERS" --rate 100 --seconds 5 >>"$work/wharf.jsonl" || echo '{"label":"watch failed"}' >>"$work/wharf.jsonl"
+fi
+after=$(rss_mb "$spid")
+
+# the Kubernetes 1.20 anchor, same load in the same run, only when asked for and built
+anchor=0
+if [ "${K8S_ANCHOR:-0}" = 1 ] && [ -x /var/tmp/k8s-anchor/bin/kube-apiserver ]; then
+  "$ANCH/start-k8s-anchor.sh" | tee "$work/anchor-start.txt" >&2
+  AB seed /var/tmp/k8s-anchor/admin.conf --ns benchcreate --count 0 --c 1 >/dev/null
+  run_all anchor /var/tmp/k8s-anchor/admin.conf
+  "$ANCH/stop-k8s-anchor.sh" >&2 || true
+  anchor=1
+fi
+
+echo "# every line: $(python3 -c "print('%.0f' % float('$SECONDS_PER'))") s closed loop (after 200 warm-up requests) unless said otherwise; raw JSON below"
+printf '%-40s %10s %9s %9s   %s\n' figure "wharf" "p99 ms" "anchor" "anchor p99 ms"
+line() { # label-in-json, printed name, anchor-fallback-rps, anchor-fallback-p99
+  local w a; w=$(grep -F "\"label\":\"$1" "$work/wharf.jsonl" | head -1 || true)
+  local arps=$3 ap99=$4
+  if [ "$anchor" = 1 ]; then a=$(grep -F "\"label\":\"$1" "$work/anchor.jsonl" | head -1 || true)
+    [ -n "$a" ] && { arps=$(field "$a" rps); ap99=$(field "$a" p99_ms); }
+  fi
+  printf '%-40s %10s %9s %9s   %s\n' "$2" "$([ -n "$w" ] && field "$w" rps || echo -)" "$([ -n "$w" ] && field "$w" p99_ms || echo -)" "$arps" "$ap99"
+}
+ref=$([ "$anchor" = 1 ] && echo "" || echo "*")
+line "get h2 c=32" "GET 1 ConfigMap, h2, 32 conc (req/s)" "3954$ref" "23.4$ref"
+line "get http/1.1 c=32" "GET 1 ConfigMap, http/1.1, 32 (req/s)" "4892$ref" "-"
+line "list100 h2 c=8" "LIST 100 ConfigMaps, h2, 8 conc (req/s)" "1013$ref" "24.7$ref"
+line "list100 http/1.1 c=8" "LIST 100 ConfigMaps, http/1.1, 8" "1286$ref" "-"
+line "create h2 c=32" "create ConfigMap, h2, 32 conc (/s)" "1909$ref" "72.8$ref"
+w=$(grep -F '"label":"list '"$PODS"' pods' "$work/wharf.jsonl" | head -1 || true)
+printf '%-40s %10s\n' "LIST $PODS pods, 1 conc: p50 ms (10 runs)" "$([ -n "$w" ] && field "$w" p50_ms || echo -)"
+printf '%-40s %10s   (%s s to create them through the API, 32 conc)\n' "  ... max ms" "$([ -n "$w" ] && field "$w" max_ms || echo -)" "$seed_s"
+w=$(grep -F '"label":"watch' "$work/wharf.jsonl" | head -1 || true)
+if [ -n "$w" ]; then
+  printf '%-40s %10s %9s   received %s of %s events, %s of %s watchers got all\n' "$WATCHERS watchers, 100 writes/s: p50 / p99 ms" \
+    "$(field "$w" p50_ms)" "$(field "$w" p99_ms)" "$(field "$w" events_received)" "$(field "$w" events_expected)" "$(field "$w" watchers_complete)" "$WATCHERS"
+fi
+printf '%-40s %10s %9s %9s\n' "cold start -> /readyz, empty root (s)" "$cold_first" "" "3.95*"
+printf '%-40s %10s %9s %9s\n' "restart -> /readyz, same root (s)" "$cold_again" "" "-"
+printf '%-40s %10s %9s %9s\n' "RSS idle (MB)" "$idle" "" "335+52*"
+printf '%-40s %10s %9s %9s\n' "RSS with $PODS pods + ~10k ConfigMaps (MB)" "$busy" "" "506*"
+printf '%-40s %10s\n' "RSS after the watch run (MB)" "$after"
+[ "$anchor" = 1 ] || echo "* reference (earlier run): Kubernetes 1.20.2 anchor (kube-apiserver + etcd 3.4) from anchors/k8s-1.20-notes.md §4 / issue 5, not measured in this run; GET http/1.1 and LIST http/1.1 there were wrk with a bearer token; cold start there is the apiserver's /readyz in a cold cluster start; its RSS 506 MB was with ~10k ConfigMaps"
+echo "# raw:"; cat "$work/wharf.jsonl"; [ "$anchor" = 1 ] && cat "$work/anchor.jsonl" || true

@@ -1,0 +1,341 @@
+package io.wharf.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.wharf.common.Json;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.StringReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Load generator for a Kubernetes API server (issue 5, "Speed"), the same shape as the anchors' Go apibench: closed
+ * loop, each of {@code --c} workers owns one TLS connection (its own HttpClient), admin client certificate from the
+ * kubeconfig, HTTP/2 over ALPN unless {@code --http1}, {@code Accept: application/json}. Works against Wharf and against
+ * kube-apiserver alike (it only reads the kubeconfig). Every mode prints one JSON line.
+ *
+ * <pre>
+ * ApiBench --kubeconfig K seed   --ns bench --kind configmaps --count 100 [--c 32]   create ns + objects (not timed as a figure)
+ * ApiBench --kubeconfig K get    --path /api/v1/namespaces/bench/configmaps/cm-0 --c 32 --seconds 10 [--http1]
+ * ApiBench --kubeconfig K list   --path /api/v1/namespaces/bench/configmaps     --c 8  --seconds 10
+ * ApiBench --kubeconfig K create --ns bench --c 32 --n 4000
+ * ApiBench --kubeconfig K watch  --ns benchwatch --watchers 1000 --rate 100 --seconds 5
+ * </pre>
+ */
+public final class ApiBench {
+    private static final String CM = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"%s\"},\"data\":{\"key\":\"value-0123456789abcdef\"%s}}";
+    private static final String POD = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"%s\",\"labels\":{\"app\":\"bench\"}},"
+            + "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"busybox:1.35\",\"command\":[\"sleep\",\"3600\"]}]}}";
+
+    private final String server;
+    private final SSLContext tls;
+    private final boolean http1;
+
+    private ApiBench(String server, SSLContext tls, boolean http1) {
+        this.server = server;
+        this.tls = tls;
+        this.http1 = http1;
+    }
+
+    public static void main(String[] argv) throws Exception {
+        if (argv.length < 1) throw new IllegalArgumentException("usage: ApiBench MODE --kubeconfig FILE [options]");
+        String mode = argv[0];
+        Args a = new Args(Arrays.copyOfRange(argv, 1, argv.length));
+        Path kubeconfig = Path.of(a.str("kubeconfig", null));
+        boolean http1 = a.flag("http1");
+        if (a.flag("no-verify-host")) System.setProperty("jdk.internal.httpclient.disableHostnameVerification", "true");
+        ApiBench b = fromKubeconfig(kubeconfig, http1);
+        String proto = http1 ? "http/1.1" : "h2";
+        int c = a.integer("c", 8);
+        Duration d = a.seconds("seconds", 10);
+        long n = a.integer("n", 0);
+        String label = a.str("label", mode) + " " + proto + " c=" + c;
+        Load.Result r = switch (mode) {
+            case "seed" -> {
+                String ns = a.str("ns", null), kind = a.str("kind", "configmaps"), prefix = a.str("prefix", kind.equals("pods") ? "p" : "cm");
+                int count = a.integer("count", 100);
+                a.done();
+                yield b.seed(ns, kind, prefix, count, c, label);
+            }
+            case "get", "list" -> {
+                String path = a.str("path", null);
+                int warm = a.integer("warmup", 200);
+                a.done();
+                yield b.reads(path, c, n, d, warm, label);
+            }
+            case "create" -> {
+                String ns = a.str("ns", null), prefix = a.str("prefix", "cr");
+                a.done();
+                yield b.creates(ns, prefix, c, n, d, label);
+            }
+            case "watch" -> {
+                String ns = a.str("ns", null);
+                int watchers = a.integer("watchers", 1000), rate = a.integer("rate", 100);
+                a.done();
+                b.watch(ns, watchers, rate, d);
+                yield null;
+            }
+            default -> throw new IllegalArgumentException("unknown mode " + mode);
+        };
+        if (r != null) System.out.println(r.json());
+        System.exit(0); // HttpClient selector threads are daemon, but virtual-thread reads of open watches are not worth waiting for
+    }
+
+    // ---- kubeconfig -----------------------------------------------------------------------------------------------
+
+    /** The current context's server, CA and client certificate (inline -data or file paths), as an SSLContext. */
+    static ApiBench fromKubeconfig(Path file, boolean http1) throws Exception {
+        JsonNode kc = Json.YAML.readTree(Files.readAllBytes(file));
+        String current = kc.path("current-context").asText();
+        JsonNode ctx = byName(kc.path("contexts"), current).path("context");
+        JsonNode cluster = byName(kc.path("clusters"), ctx.path("cluster").asText()).path("cluster");
+        JsonNode user = byName(kc.path("users"), ctx.path("user").asText()).path("user");
+        Path dir = file.toAbsolutePath().getParent();
+        byte[] ca = material(cluster, "certificate-authority", dir);
+        byte[] cert = material(user, "client-certificate", dir);
+        byte[] key = material(user, "client-key", dir);
+
+        CertificateFactory cf = CertificateFactory.getInstance("X.509");
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        int i = 0;
+        for (Certificate c : cf.generateCertificates(new ByteArrayInputStream(ca))) trust.setCertificateEntry("ca" + i++, c);
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        char[] pw = "bench".toCharArray();
+        ks.setKeyEntry("client", privateKey(new String(key, StandardCharsets.US_ASCII)), pw,
+                cf.generateCertificates(new ByteArrayInputStream(cert)).toArray(Certificate[]::new));
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, pw);
+        SSLContext ssl = SSLContext.getInstance("TLS");
+        ssl.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        return new ApiBench(cluster.path("server").asText(), ssl, http1);
+    }
+
+    private static JsonNode byName(JsonNode list, String name) {
+        for (JsonNode e : list) if (e.path("name").asText().equals(name)) return e;
+        throw new IllegalArgumentException("kubeconfig has no entry named " + name);
+    }
+
+    private static byte[] material(JsonNode n, String field, Path dir) throws Exception {
+        if (n.hasNonNull(field + "-data")) return Base64.getDecoder().decode(n.get(field + "-data").asText());
+        if (n.hasNonNull(field)) return Files.readAllBytes(dir.resolve(n.get(field).asText()));
+        throw new IllegalArgumentException("kubeconfig lacks " + field + " (only client-certificate auth is supported)");
+    }
+
+    /** PKCS#8, PKCS#1 RSA or SEC1 EC PEM: kube-apiserver's openssl keys and Wharf's own both occur. */
+    private static PrivateKey privateKey(String pem) throws Exception {
+        try (PEMParser p = new PEMParser(new StringReader(pem))) {
+            Object o = p.readObject();
+            JcaPEMKeyConverter conv = new JcaPEMKeyConverter();
+            if (o instanceof PEMKeyPair kp) return conv.getKeyPair(kp).getPrivate();
+            if (o instanceof PrivateKeyInfo pki) return conv.getPrivateKey(pki);
+            throw new IllegalArgumentException("unsupported key PEM: " + (o == null ? "empty" : o.getClass().getSimpleName()));
+        }
+    }
+
+    // ---- requests -------------------------------------------------------------------------------------------------
+
+    private HttpClient client() {
+        return HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(10))
+                .version(http1 ? HttpClient.Version.HTTP_1_1 : HttpClient.Version.HTTP_2).build();
+    }
+
+    private HttpClient[] clients(int c) {
+        HttpClient[] cs = new HttpClient[c];
+        for (int i = 0; i < c; i++) cs[i] = client();
+        return cs;
+    }
+
+    private HttpRequest get(String path) {
+        return HttpRequest.newBuilder(URI.create(server + path)).header("Accept", "application/json")
+                .timeout(Duration.ofSeconds(60)).GET().build();
+    }
+
+    private HttpRequest post(String path, String body) {
+        return HttpRequest.newBuilder(URI.create(server + path)).header("Accept", "application/json")
+                .header("Content-Type", "application/json").timeout(Duration.ofSeconds(60))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+    }
+
+    private static int status(HttpClient c, HttpRequest r) throws Exception {
+        return c.send(r, HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    /** Creates the namespace (409 is fine) and {@code count} objects {@code prefix-i}; 409s count as success. */
+    private Load.Result seed(String ns, String kind, String prefix, int count, int c, String label) throws Exception {
+        HttpClient one = client();
+        int s = status(one, post("/api/v1/namespaces", "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"" + ns + "\"}}"));
+        if (s >= 300 && s != 409) throw new IllegalStateException("creating namespace " + ns + ": HTTP " + s);
+        if (count <= 0) return new Load.Result(label, 0, 0, 0, 0, 0, 0, 0, 0, java.util.Map.of(), null);
+        HttpClient[] cs = clients(c);
+        String path = "/api/v1/namespaces/" + ns + "/" + kind;
+        AtomicLong next = new AtomicLong();
+        return Load.run(label, c, count, Duration.ofHours(1), (w, i) -> {
+            String name = prefix + "-" + next.getAndIncrement();
+            String body = kind.equals("pods") ? String.format(POD, name) : String.format(CM, name, "");
+            int st = status(cs[w], post(path, body));
+            return st == 409 ? 200 : st;
+        });
+    }
+
+    private Load.Result reads(String path, int c, long n, Duration d, int warmup, String label) throws Exception {
+        HttpClient[] cs = clients(c);
+        HttpRequest req = get(path);
+        Load.Op op = (w, i) -> status(cs[w], req);
+        Load.run("warmup", c, warmup, Duration.ofMinutes(5), op);
+        return Load.run(label, c, n, d, op);
+    }
+
+    private Load.Result creates(String ns, String prefix, int c, long n, Duration d, String label) throws Exception {
+        HttpClient[] cs = clients(c);
+        String path = "/api/v1/namespaces/" + ns + "/configmaps";
+        String run = Long.toString(System.currentTimeMillis() % 100000, 36); // repeated runs do not collide
+        Load.run("warmup", c, 200, Duration.ofMinutes(5), (w, i) -> status(cs[w], post(path, String.format(CM, prefix + "-" + run + "-warm-" + w + "-" + i, ""))));
+        return Load.run(label, c, n, d, (w, i) -> status(cs[w], post(path, String.format(CM, prefix + "-" + run + "-" + w + "-" + i, ""))));
+    }
+
+    // ---- watch fan-out --------------------------------------------------------------------------------------------
+
+    /**
+     * {@code watchers} watches of the configmaps of {@code ns} from the list's resourceVersion, then creates at
+     * {@code rate}/s (open loop, each create stamped with the writer's nanoTime) for {@code d}; each watcher notes the
+     * delay from that stamp to reading the event line. HTTP/2: 100 watches per connection (kube-apiserver allows 250
+     * streams per connection); HTTP/1.1: one connection each.
+     */
+    private void watch(String ns, int watchers, int rate, Duration d) throws Exception {
+        HttpClient admin = client();
+        int s = status(admin, post("/api/v1/namespaces", "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"" + ns + "\"}}"));
+        if (s >= 300 && s != 409) throw new IllegalStateException("creating namespace " + ns + ": HTTP " + s);
+        HttpResponse<String> list = admin.send(get("/api/v1/namespaces/" + ns + "/configmaps?limit=1"), HttpResponse.BodyHandlers.ofString());
+        String rv = Json.MAPPER.readTree(list.body()).path("metadata").path("resourceVersion").asText();
+        int perConn = http1 ? 1 : 100;
+        HttpClient[] cs = clients((watchers + perConn - 1) / perConn);
+        String run = Long.toString(System.currentTimeMillis() % 100000, 36);
+        String marker = "\"ts\":\"" + run + "-";
+        long[][] lat = new long[watchers][];
+        int[] got = new int[watchers];
+        CountDownLatch connected = new CountDownLatch(watchers);
+        AtomicInteger failed = new AtomicInteger();
+        List<InputStream> streams = java.util.Collections.synchronizedList(new ArrayList<>());
+        HttpRequest wreq = HttpRequest.newBuilder(URI.create(server + "/api/v1/namespaces/" + ns
+                        + "/configmaps?watch=1&allowWatchBookmarks=false&resourceVersion=" + rv))
+                .header("Accept", "application/json").build();
+        long expectedPerWatcher = (long) rate * d.toMillis() / 1000;
+        for (int w = 0; w < watchers; w++) {
+            final int me = w;
+            lat[w] = new long[(int) expectedPerWatcher + 16];
+            Thread.ofVirtual().start(() -> {
+                try {
+                    HttpResponse<InputStream> resp = cs[me / perConn].send(wreq, HttpResponse.BodyHandlers.ofInputStream());
+                    streams.add(resp.body());
+                    connected.countDown();
+                    if (resp.statusCode() != 200) { failed.incrementAndGet(); return; }
+                    BufferedReader r = new BufferedReader(new InputStreamReader(resp.body(), StandardCharsets.UTF_8));
+                    for (String line; (line = r.readLine()) != null; ) {
+                        long now = System.nanoTime();
+                        int at = line.indexOf(marker);
+                        if (at < 0) continue;
+                        int from = at + marker.length(), to = line.indexOf('"', from);
+                        long sent = Long.parseLong(line, from, to, 10);
+                        if (got[me] == lat[me].length) lat[me] = Arrays.copyOf(lat[me], got[me] * 2);
+                        lat[me][got[me]++] = now - sent;
+                    }
+                } catch (Exception e) {
+                    failed.incrementAndGet();
+                    connected.countDown();
+                }
+            });
+        }
+        long tc = System.nanoTime();
+        boolean all = connected.await(60, TimeUnit.SECONDS);
+        double connectS = (System.nanoTime() - tc) / 1e9;
+        Thread.sleep(500); // let the last watches register on the server side after their headers went out
+
+        HttpClient[] writers = clients(8);
+        AtomicInteger writeErrors = new AtomicInteger();
+        AtomicInteger inFlight = new AtomicInteger();
+        long periodNs = 1_000_000_000L / rate;
+        long writes = expectedPerWatcher;
+        long start = System.nanoTime();
+        for (long i = 0; i < writes; i++) {
+            long due = start + i * periodNs;
+            long wait = due - System.nanoTime();
+            if (wait > 0) Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+            final long k = i;
+            inFlight.incrementAndGet();
+            Thread.ofVirtual().start(() -> {
+                try {
+                    String body = String.format(CM, "w-" + run + "-" + k, "," + marker + System.nanoTime() + "\"");
+                    if (status(writers[(int) (k % writers.length)], post("/api/v1/namespaces/" + ns + "/configmaps", body)) >= 300)
+                        writeErrors.incrementAndGet();
+                } catch (Exception e) {
+                    writeErrors.incrementAndGet();
+                } finally {
+                    inFlight.decrementAndGet();
+                }
+            });
+        }
+        double writeS = (System.nanoTime() - start) / 1e9;
+        // wait for stragglers: until every watcher has every event, or 10 s
+        long until = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < until) {
+            long have = 0;
+            for (int g : got) have += g;
+            if (have >= writes * watchers && inFlight.get() == 0) break;
+            Thread.sleep(50);
+        }
+        long total = 0;
+        int complete = 0;
+        for (int w = 0; w < watchers; w++) {
+            total += got[w];
+            if (got[w] >= writes - writeErrors.get()) complete++;
+        }
+        long[] merged = new long[(int) total];
+        int at = 0;
+        for (int w = 0; w < watchers; w++) {
+            System.arraycopy(lat[w], 0, merged, at, got[w]);
+            at += got[w];
+        }
+        Arrays.sort(merged);
+        System.out.println(String.format(Locale.ROOT,
+                "{\"label\":\"watch %s watchers=%d rate=%d/s\",\"watchers\":%d,\"connected_all\":%b,\"connect_s\":%.2f,\"watch_failures\":%d,"
+                        + "\"writes\":%d,\"write_errors\":%d,\"write_s\":%.2f,\"events_expected\":%d,\"events_received\":%d,"
+                        + "\"watchers_complete\":%d,\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"max_ms\":%.2f}",
+                http1 ? "http/1.1" : "h2", watchers, rate, watchers, all, connectS, failed.get(), writes, writeErrors.get(), writeS,
+                writes * watchers, total, complete, Load.pct(merged, 0.5), Load.pct(merged, 0.99), Load.pct(merged, 1.0)));
+        for (InputStream in : streams) try { in.close(); } catch (Exception ignored) { /* closing */ }
+    }
+}

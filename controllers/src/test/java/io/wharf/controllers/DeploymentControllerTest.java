@@ -1,0 +1,119 @@
+package io.wharf.controllers;
+
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** One reconcile of the Deployment controller against a real in-process API server: the exact writes, then none. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DeploymentControllerTest {
+    TestCluster c;
+    Informers informers;
+    DeploymentController dc;
+
+    @BeforeAll
+    void up() throws Exception {
+        c = new TestCluster();
+        c.namespace("dp");
+        informers = new Informers(c.client);
+        dc = new DeploymentController(informers, c.writer, Clock.systemUTC(), 1);
+        informers.start(Duration.ofSeconds(30));
+    }
+
+    @AfterAll
+    void down() throws Exception {
+        informers.close();
+        dc.close();
+        c.close();
+    }
+
+    List<ReplicaSet> sets(String app) {
+        return informers.list(ReplicaSet.class, "dp").stream().filter(r -> app.equals(r.getMetadata().getLabels().get("app"))).toList();
+    }
+
+    @Test
+    void newDeploymentCreatesItsReplicaSetThenNothing() throws Exception {
+        Deployment d = ControllerManagerTest.deployment("dp", "web", 2, "nginx:1.25");
+        d = new DeploymentBuilder(d).editMetadata().addToAnnotations("kubernetes.io/change-cause", "first").endMetadata().build();
+        c.client.resource(d).create();
+        TestCluster.await("deployment in cache", Duration.ofSeconds(10), () -> informers.get(Deployment.class, "dp/web") != null);
+        c.takeWrites();
+        dc.reconcile("dp/web");
+        List<String> w = c.takeWrites();
+        TestCluster.await("rs in cache", Duration.ofSeconds(10), () -> sets("web").size() == 1);
+        ReplicaSet rs = sets("web").getFirst();
+        String hash = rs.getMetadata().getLabels().get("pod-template-hash");
+        assertEquals("web-" + hash, rs.getMetadata().getName());
+        assertEquals(List.of("create event dp/web.*", "create replicaset dp/web-" + hash, "update deployment dp/web", "update-status deployment dp/web"), w);
+        // maxSurge 1 / maxUnavailable 0 from zero: the new set gets all 2 at once (nothing old to surge over)
+        assertEquals(2, rs.getSpec().getReplicas());
+        assertEquals("1", rs.getMetadata().getAnnotations().get("deployment.kubernetes.io/revision"));
+        assertEquals("first", rs.getMetadata().getAnnotations().get("kubernetes.io/change-cause"));
+        assertEquals("2", rs.getMetadata().getAnnotations().get("deployment.kubernetes.io/desired-replicas"));
+        assertEquals("3", rs.getMetadata().getAnnotations().get("deployment.kubernetes.io/max-replicas"));
+        assertEquals(hash, rs.getSpec().getSelector().getMatchLabels().get("pod-template-hash"));
+        assertEquals(hash, rs.getSpec().getTemplate().getMetadata().getLabels().get("pod-template-hash"));
+        assertTrue(Pods.controllerRef(rs).getController());
+        var events = c.client.v1().events().inNamespace("dp").list().getItems().stream()
+                .filter(e -> e.getInvolvedObject().getName().equals("web")).toList();
+        assertEquals("Scaled up replica set web-" + hash + " from 0 to 2", events.getFirst().getMessage());
+        assertEquals("deployment-controller", events.getFirst().getSource().getComponent());
+
+        TestCluster.await("deployment status in cache", Duration.ofSeconds(10), () -> {
+            Deployment x = informers.get(Deployment.class, "dp/web");
+            return x.getStatus() != null && x.getStatus().getObservedGeneration() != null
+                    && "1".equals(x.getMetadata().getAnnotations().get("deployment.kubernetes.io/revision"));
+        });
+        Deployment cached = informers.get(Deployment.class, "dp/web");
+        // as in Kubernetes: Progressing is set when the set is created, Available appended by the status calculation
+        assertEquals(List.of("Progressing", "Available"), cached.getStatus().getConditions().stream().map(x -> x.getType()).toList());
+        assertEquals("NewReplicaSetCreated", cached.getStatus().getConditions().get(0).getReason());
+        assertEquals("MinimumReplicasUnavailable", cached.getStatus().getConditions().get(1).getReason());
+        dc.reconcile("dp/web");
+        assertEquals(List.of(), c.takeWrites());
+
+        // the ReplicaSet reports 2 available: Available and a completed rollout in one status write, then nothing
+        ReplicaSet live = c.client.apps().replicaSets().inNamespace("dp").withName(rs.getMetadata().getName()).get();
+        c.client.resource(new ReplicaSetBuilder(live).withNewStatus().withReplicas(2).withReadyReplicas(2).withAvailableReplicas(2)
+                .withFullyLabeledReplicas(2).withObservedGeneration(1L).endStatus().build()).updateStatus();
+        TestCluster.await("rs status in cache", Duration.ofSeconds(10), () -> sets("web").getFirst().getStatus().getAvailableReplicas() == 2);
+        c.takeWrites();
+        dc.reconcile("dp/web");
+        assertEquals(List.of("update-status deployment dp/web"), c.takeWrites());
+        TestCluster.await("complete", Duration.ofSeconds(10), () -> informers.get(Deployment.class, "dp/web").getStatus().getAvailableReplicas() == 2);
+        cached = informers.get(Deployment.class, "dp/web");
+        assertEquals("NewReplicaSetAvailable", cached.getStatus().getConditions().stream().filter(x -> x.getType().equals("Progressing")).findFirst().orElseThrow().getReason());
+        dc.reconcile("dp/web");
+        assertEquals(List.of(), c.takeWrites());
+    }
+
+    @Test
+    void newTemplateSurgesOneNewPod() throws Exception {
+        c.client.resource(ControllerManagerTest.deployment("dp", "roll", 3, "nginx:1")).create();
+        TestCluster.await("in cache", Duration.ofSeconds(10), () -> informers.get(Deployment.class, "dp/roll") != null);
+        dc.reconcile("dp/roll");
+        TestCluster.await("rs", Duration.ofSeconds(10), () -> sets("roll").size() == 1);
+        TestCluster.await("revision", Duration.ofSeconds(10), () -> informers.get(Deployment.class, "dp/roll").getMetadata().getAnnotations() != null);
+        c.client.apps().deployments().inNamespace("dp").withName("roll").edit(d -> new DeploymentBuilder(d).editSpec().editTemplate().editSpec()
+                .editFirstContainer().withImage("nginx:2").endContainer().endSpec().endTemplate().endSpec().build());
+        TestCluster.await("generation 2", Duration.ofSeconds(10), () -> informers.get(Deployment.class, "dp/roll").getMetadata().getGeneration() == 2);
+        c.takeWrites();
+        dc.reconcile("dp/roll");
+        TestCluster.await("2 sets", Duration.ofSeconds(10), () -> sets("roll").size() == 2);
+        ReplicaSet fresh = sets("roll").stream().filter(r -> r.getSpec().getTemplate().getSpec().getContainers().getFirst().getImage().equals("nginx:2")).findFirst().orElseThrow();
+        assertEquals(List.of("create event dp/roll.*", "create replicaset dp/" + fresh.getMetadata().getName(), "update deployment dp/roll", "update-status deployment dp/roll"), c.takeWrites());
+        assertEquals(1, fresh.getSpec().getReplicas(), "3 old + 1 surge");
+        assertEquals("2", fresh.getMetadata().getAnnotations().get("deployment.kubernetes.io/revision"));
+    }
+}
