@@ -10,11 +10,12 @@ final class Parts {
 
     static List<Part> all() {
         return List.of(EngineCommand.part(s -> new EngineCommand().withDefaults().config(s)),
-                RegistryCommand.part(s -> RegistryConfig.defaults().withRoot(s.root.resolve("registry"))));
+                RegistryCommand.part(s -> RegistryConfig.defaults().withRoot(s.root.resolve("registry"))),
+                ServerCommand.part(s -> new ServerCommand().withDefaults().config(s)));
     }
 
     /** The foreground subcommands (`wharf engine`, `wharf registry`, `wharf server`). */
     static List<Object> commands() {
-        return List.of(new EngineCommand(), new RegistryCommand());
+        return List.of(new EngineCommand(), new RegistryCommand(), new ServerCommand());
     }
 }
