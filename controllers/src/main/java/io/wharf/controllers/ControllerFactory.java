@@ -12,6 +12,14 @@ record ControllerFactory(String name, Creator creator) {
     }
 
     static List<ControllerFactory> extra() {
-        return List.of();
+        return List.of(
+                new ControllerFactory("endpoints", (i, w, c, o) -> new EndpointsController(i, w, o.workers())),
+                new ControllerFactory("serviceaccount", (i, w, c, o) -> new ServiceAccountController(i, w, 1)),
+                new ControllerFactory("garbagecollector", (i, w, c, o) -> new GarbageCollector(i, w, o.workers())),
+                new ControllerFactory("nodelifecycle", (i, w, c, o) -> new NodeLifecycleController(i, w, c, o.nodeMonitorGracePeriod(), 2)),
+                new ControllerFactory("podgc", (i, w, c, o) -> new PodGcController(i, w)),
+                new ControllerFactory("job", (i, w, c, o) -> new JobController(i, w, c, o.workers())),
+                new ControllerFactory("cronjob", (i, w, c, o) -> new CronJobController(i, w, c, 2)),
+                new ControllerFactory("daemonset", (i, w, c, o) -> new DaemonSetController(i, w, c, 2)));
     }
 }

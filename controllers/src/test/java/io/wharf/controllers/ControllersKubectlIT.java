@@ -49,7 +49,7 @@ class ControllersKubectlIT {
         sim = new NodeSimulator(c.client, "wsim", 3,
                 NodeSimulator.Options.defaults().withReadyDelay(Duration.ofMillis(700)), Clock.systemUTC());
         sim.start();
-        cm = new ControllerManager(c.client, ControllerManager.Options.defaults());
+        cm = new ControllerManager(c.client, ControllerManager.Options.defaults().withNodeMonitorGracePeriod(Duration.ofSeconds(6)));
         cm.start();
         kubectl("create", "namespace", "nohi");
     }
@@ -250,5 +250,94 @@ class ControllersKubectlIT {
         assertTrue(describe.contains("FailedScheduling") && describe.contains("default-scheduler"), describe);
         for (String n : List.of("wsim-0", "wsim-1", "wsim-2")) kubectl("taint", "node", n, "dedicated-");
         kubectl("-n", "nohi", "rollout", "status", "deploy/tainted", "--timeout=60s");
+    }
+    @Test
+    @Order(4)
+    @Timeout(120)
+    void servicesGetEndpointsAndNamespacesADefaultServiceAccount() throws Exception {
+        kubectl("-n", "nohi", "create", "service", "clusterip", "myblog", "--tcp=80:80");
+        awaitKubectl("3 endpoints", Duration.ofSeconds(30), out -> out.split(",").length == 3 && out.contains(":80"),
+                "-n", "nohi", "get", "endpoints", "myblog", "--no-headers");
+        String slices = kubectl("-n", "nohi", "get", "endpointslices", "-l", "kubernetes.io/service-name=myblog", "-o", "jsonpath={.items[0].endpoints[*].conditions.ready}");
+        assertEquals("true true true", slices.trim());
+        awaitKubectl("default sa", Duration.ofSeconds(30), out -> out.contains("default"), "-n", "nohi", "get", "sa");
+    }
+
+    @Test
+    @Order(5)
+    @Timeout(120)
+    void jobsCompleteAndDaemonSetsCoverEveryNode() throws Exception {
+        kubectl("-n", "nohi", "create", "job", "hello", "--image=busybox:1.36", "--", "echo", "hi");
+        kubectl("-n", "nohi", "wait", "--for=condition=complete", "job/hello", "--timeout=60s");
+        String st = kubectl("-n", "nohi", "get", "job", "hello", "-o", "jsonpath={.status.succeeded}");
+        assertEquals("1", st.trim());
+        Path f = c.dir.resolve("ds.yaml");
+        Files.writeString(f, """
+                apiVersion: apps/v1
+                kind: DaemonSet
+                metadata: {name: agent, namespace: nohi}
+                spec:
+                  selector: {matchLabels: {app: agent}}
+                  template:
+                    metadata: {labels: {app: agent}}
+                    spec:
+                      containers: [{name: agent, image: busybox:1.36}]
+                """);
+        kubectl("apply", "-f", f.toString());
+        kubectl("-n", "nohi", "rollout", "status", "ds/agent", "--timeout=60s");
+        List<String> nodes = c.client.pods().inNamespace("nohi").withLabel("app", "agent").list().getItems().stream()
+                .map(p -> p.getSpec().getNodeName()).sorted().toList();
+        assertEquals(List.of("wsim-0", "wsim-1", "wsim-2"), nodes);
+    }
+
+    @Test
+    @Order(6)
+    @Timeout(120)
+    void deletingADeploymentCollectsItsReplicaSetsAndPods() throws Exception {
+        kubectl("-n", "nohi", "delete", "deploy", "myblog");
+        awaitKubectl("no myblog pods or sets", Duration.ofSeconds(60), out -> !out.contains("myblog"),
+                "-n", "nohi", "get", "rs,po", "-l", "app=myblog", "--no-headers");
+    }
+
+    @Test
+    @Order(7)
+    @Timeout(180)
+    void aStoppedNodeGoesNotReadyAndItsPodsAreEvictedAndReplaced() throws Exception {
+        try (NodeSimulator dead = new NodeSimulator(c.client, "wdead", 1, NodeSimulator.Options.defaults(), Clock.systemUTC())) {
+            dead.start();
+            Path f = c.dir.resolve("evict.yaml");
+            Files.writeString(f, """
+                    apiVersion: apps/v1
+                    kind: Deployment
+                    metadata: {name: evict, namespace: nohi}
+                    spec:
+                      replicas: 1
+                      selector: {matchLabels: {app: evict}}
+                      template:
+                        metadata: {labels: {app: evict}}
+                        spec:
+                          affinity:
+                            nodeAffinity:
+                              preferredDuringSchedulingIgnoredDuringExecution:
+                              - weight: 100
+                                preference: {matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [wdead-0]}]}
+                          tolerations:
+                          - {key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 3}
+                          - {key: node.kubernetes.io/not-ready, operator: Exists, effect: NoExecute, tolerationSeconds: 3}
+                          containers: [{name: app, image: nginx:1.25}]
+                    """);
+            kubectl("apply", "-f", f.toString());
+            kubectl("-n", "nohi", "rollout", "status", "deploy/evict", "--timeout=60s");
+            Pod first = c.client.pods().inNamespace("nohi").withLabel("app", "evict").list().getItems().getFirst();
+            assertEquals("wdead-0", first.getSpec().getNodeName());
+            dead.close(); // the "kubelet" dies: no more lease renewals
+            awaitKubectl("NotReady", Duration.ofSeconds(60), out -> out.contains("NotReady"), "get", "node", "wdead-0", "--no-headers");
+            String taints = kubectl("get", "node", "wdead-0", "-o", "jsonpath={.spec.taints[*].key}");
+            assertTrue(taints.contains("node.kubernetes.io/unreachable"), taints);
+            awaitKubectl("replacement elsewhere", Duration.ofSeconds(60),
+                    out -> out.contains("Running") && out.contains("wsim-"), "-n", "nohi", "get", "po", "-l", "app=evict", "-o", "wide");
+            String events = kubectl("-n", "nohi", "get", "events", "--field-selector", "reason=TaintManagerEviction", "-o", "jsonpath={.items[*].message}");
+            assertTrue(events.contains("Marking for deletion Pod nohi/" + first.getMetadata().getName()), events);
+        }
     }
 }

@@ -631,9 +631,9 @@ final class ContainersApi {
             out.write('\n');
             return;
         }
-        boolean[] gone = {false};
-        resp.onClientClose(() -> gone[0] = true);
-        while (!gone[0]) {
+        java.util.concurrent.atomic.AtomicBoolean gone = new java.util.concurrent.atomic.AtomicBoolean();
+        resp.onClientClose(() -> gone.set(true));
+        while (!gone.get()) {
             ContainerStats now = statsOrNull(c);
             try {
                 out.write(Json.bytes(statsBody(c, now, prev)));

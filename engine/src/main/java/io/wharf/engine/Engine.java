@@ -1,7 +1,7 @@
 package io.wharf.engine;
 
+import io.wharf.build.Builder;
 import io.wharf.common.Component;
-import io.wharf.common.Json;
 import io.wharf.engine.distribution.DaemonConfig;
 import io.wharf.engine.distribution.Distribution;
 import io.wharf.engine.distribution.DistributionApi;
@@ -28,6 +28,9 @@ import java.time.Clock;
  */
 public final class Engine implements Component {
     private static final Logger log = LoggerFactory.getLogger(Engine.class);
+
+    /** docker0's default; asked for explicitly or not, it is taken only when free (the network module's rule). */
+    static final String DOCKER_DEFAULT_SUBNET = "172.17.0.0/16";
 
     private final EngineConfig config;
     private final Clock clock;
@@ -69,7 +72,7 @@ public final class Engine implements Component {
         Files.createDirectories(run);
         for (String fix : HostSetup.prepare()) log.info("host setup: {}", fix);
         network = new NetworkManager(NetworkConfig.under(root.resolve("network"), run.resolve("netns"))
-                .withDefaultBridge(config.bridgeName(), config.bridgeSubnet(), null));
+                .withDefaultBridge(config.bridgeName(), DOCKER_DEFAULT_SUBNET.equals(config.bridgeSubnet()) ? null : config.bridgeSubnet(), null));
         network.start();
         runtime = new ConmonRuntime(RuntimeConfig.of(config.runtimeBinary(), run.resolve("runtime"), root.resolve("containers"), "/wharf"));
         Events events = new Events(clock);
@@ -88,6 +91,7 @@ public final class Engine implements Component {
         // POST /images/create when there is no fromImage
         Distribution distribution = new Distribution(images.service(), DaemonConfig.load(DaemonConfig.locate()), root.resolve("distribution"));
         new DistributionApi(distribution, events).routes(router, imagesApi::create);
+        new BuildApi(containers, new Builder(images.service(), runtime, network, root.resolve("build")), distribution).routes(router);
         imagesApi.routes(router);
         new VolumesApi(containers).routes(router);
         new NetworksApi(containers).routes(router);
@@ -132,7 +136,6 @@ public final class Engine implements Component {
         Engine e = new Engine(c);
         Runtime.getRuntime().addShutdownHook(new Thread(e::close));
         e.start();
-        Json.MAPPER.getClass(); // keep the mapper initialised before the first request
         Thread.currentThread().join();
     }
 }

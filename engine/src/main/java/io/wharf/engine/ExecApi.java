@@ -89,7 +89,7 @@ final class ExecApi {
         if (!c.state.running) throw WharfException.conflict("container %s is not running", c.id);
         if (c.state.paused) throw WharfException.conflict("container %s is paused, unpause the container before exec", c.id);
         // drop finished execs of the past so the map does not grow without bound
-        execs.values().removeIf(e -> e.started && !e.running && e.exitCode != null && !containers.all().contains(containers.find(e.containerId)));
+        execs.values().removeIf(e -> e.started && !e.running && e.exitCode != null && containers.find(e.containerId) == null);
         Exec e = new Exec(Names.newId(), c.id, b);
         execs.put(e.id, e);
         containers.events().emit("container", "exec_create: " + String.join(" ", e.cmd), c.id, containers.attrs(c));

@@ -41,7 +41,6 @@ final class ImagesApi {
         r.add("GET", "/images/get", (q, s) -> save(q.queryAll("names"), s));
         r.add("POST", "/images/prune", this::prune);
         r.add("GET", "/images/search", (q, s) -> { throw unsupported("docker search"); });
-        r.add("POST", "/build", (q, s) -> { throw unsupported("docker build"); });
         r.add("POST", "/commit", this::commit);
         r.add("GET", "/images/{name*}/json", this::inspect);
         r.add("GET", "/images/{name*}/history", this::history);
@@ -193,7 +192,7 @@ final class ImagesApi {
     void prune(HttpRequest req, HttpResponse resp) throws IOException {
         Filters f = req.filters();
         boolean danglingOnly = !f.get("dangling").contains("false") && !f.get("dangling").contains("0");
-        ImageFilter filter = new ImageFilter(danglingOnly ? Boolean.TRUE : null, f.get("label"), List.of(), null, null,
+        ImageFilter filter = new ImageFilter(danglingOnly ? Boolean.TRUE : Boolean.FALSE, f.get("label"), List.of(), null, null,
                 f.get("until").isEmpty() ? null : ContainersApi.parseTime(f.get("until").getFirst()), false);
         PruneReport r = images.prune(filter);
         List<Object> del = new ArrayList<>();

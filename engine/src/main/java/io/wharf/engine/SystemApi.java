@@ -126,8 +126,8 @@ final class SystemApi {
         java.util.function.Consumer<Events.Event> sub = q::add;
         List<Events.Event> past = containers.events().subscribe(sub);
         OutputStream out = resp.stream(200, "application/json");
-        boolean[] gone = {false};
-        resp.onClientClose(() -> { gone[0] = true; q.add(new Events.Event("", "", "", Map.of(), 0)); });
+        java.util.concurrent.atomic.AtomicBoolean gone = new java.util.concurrent.atomic.AtomicBoolean();
+        resp.onClientClose(() -> { gone.set(true); q.add(new Events.Event("", "", "", Map.of(), 0)); });
         try {
             long sinceNs = since == null ? Long.MAX_VALUE : since.getEpochSecond() * 1_000_000_000L + since.getNano();
             long untilNs = until == null ? Long.MAX_VALUE : until.getEpochSecond() * 1_000_000_000L + until.getNano();
@@ -139,7 +139,7 @@ final class SystemApi {
                 }
                 sent.add(e);
             } else sent.addAll(past);
-            while (!gone[0]) {
+            while (!gone.get()) {
                 long waitMs = until == null ? 60_000 : Duration.between(Instant.now(), until).toMillis();
                 if (until != null && waitMs <= 0) return;
                 Events.Event e = q.poll(Math.max(1, waitMs), java.util.concurrent.TimeUnit.MILLISECONDS);

@@ -241,11 +241,31 @@ class EngineCliIT {
         Result piped = run(List.of(DOCKER, "run", "--rm", "-i", IMG, "cat"), "piped\n".getBytes(), 60);
         assertEquals("piped\n", piped.out(), piped.err());
         Result missing = docker("run", "--rm", IMG, "nosuchcommand");
-        assertNotEquals(0, missing.code());
+        assertEquals(127, missing.code(), "dockerd's wording makes the CLI exit 127: " + missing.all());
+        assertEquals("", ok("ps", "-aq").out().trim(), "--rm removed the container whose start failed");
+    }
+
+    /** Debian's docker.io (CLI 20.10, API 1.41) must work too when it is installed beside CLI 28. */
+    @Test
+    @Order(4)
+    void olderCliWorks() throws Exception {
+        String old = "/usr/bin/docker";
+        Assumptions.assumeTrue(Files.isExecutable(Path.of(old)) && !Path.of(old).toRealPath().toString().equals(Path.of(DOCKER).toRealPath().toString()),
+                "no second (Debian docker.io) CLI installed");
+        Result v = run(List.of(old, "version", "--format", "{{.Client.APIVersion}}"), null, 60);
+        Assumptions.assumeTrue(v.code() == 0 && v.out().trim().equals("1.41"), "the second CLI is not 20.10: " + v.all());
+        Result r = run(List.of(old, "run", "--rm", IMG, "echo", "123"), null, 60);
+        assertEquals("123\n", r.out(), r.err());
+        assertEquals(5, run(List.of(old, "run", "--rm", IMG, "sh", "-c", "exit 5"), null, 60).code());
+        Result d = run(List.of(old, "run", "-d", "--name", "old1", IMG, "sleep", "300"), null, 60);
+        assertEquals(0, d.code(), d.all());
+        Result e = run(List.of(old, "exec", "old1", "hostname"), null, 60);
+        assertEquals(d.out().trim().substring(0, 12) + "\n", e.out(), e.err());
+        assertEquals(0, run(List.of(old, "rm", "-f", "old1"), null, 60).code());
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void detachedLifecycle() throws Exception {
         String id = ok("run", "-d", "--name", "it1", IMG, "sh", "-c", "echo one; echo two; echo three; exec sleep 300").out().trim();
         assertTrue(id.matches("[0-9a-f]{64}"), id);
@@ -271,7 +291,7 @@ class EngineCliIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void followLogsEventsAndRestartPolicy() throws Exception {
         ok("run", "-d", "--name", "lf", IMG, "sh", "-c", "for i in 1 2 3; do echo line$i; sleep 0.3; done");
         Result f = ok("logs", "-f", "lf");
@@ -294,7 +314,7 @@ class EngineCliIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void execUnderPseudoTerminal() throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")), "script(1) is needed for a pty");
         Result r = run(List.of("/usr/bin/script", "-qec", DOCKER + " exec -ti it1 sh -c 'tty; exit 4'", "/dev/null"), null, 60);
@@ -306,7 +326,7 @@ class EngineCliIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void copyBothWaysAndTraversal() throws Exception {
         Path f = tmp.resolve("h.txt");
         Files.writeString(f, "hello\n");
@@ -333,7 +353,7 @@ class EngineCliIT {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void publishedPortServesHttp() throws Exception {
         ok("run", "-d", "--name", "web", "-p", "127.0.0.1:18391:80", IMG, "httpd", "-f", "-p", "80", "-h", "/etc");
         String body = null;
@@ -353,7 +373,7 @@ class EngineCliIT {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void volumes() throws Exception {
         ok("volume", "create", "itvol");
         ok("run", "--rm", "-v", "itvol:/data", IMG, "sh", "-c", "echo persisted > /data/f");
@@ -372,7 +392,7 @@ class EngineCliIT {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void userNetworkNameResolution() throws Exception {
         ok("network", "create", "--subnet", USER_SUBNET, "itnet");
         ok("run", "-d", "--name", "srv", "--net", "itnet", "--network-alias", "db", IMG, "sleep", "300");
@@ -386,7 +406,7 @@ class EngineCliIT {
     }
 
     @Test
-    @Order(11)
+    @Order(12)
     void networkModes() throws Exception {
         String host = ok("run", "--rm", "--net", "host", IMG, "hostname").out().trim();
         assertEquals(SystemInfo.hostname(), host);
@@ -400,7 +420,7 @@ class EngineCliIT {
     }
 
     @Test
-    @Order(12)
+    @Order(13)
     void saveLoadRoundTrip() throws Exception {
         Path tar = tmp.resolve("save.tar");
         ok("save", "-o", tar.toString(), IMG);
@@ -417,7 +437,23 @@ class EngineCliIT {
     }
 
     @Test
-    @Order(13)
+    @Order(14)
+    void buildWithTheClassicBuilder() throws Exception {
+        Path ctx = tmp.resolve("ctx");
+        Files.createDirectories(ctx);
+        Files.writeString(ctx.resolve("Dockerfile"), "FROM " + IMG + "\nRUN echo built > /b.txt\nCOPY f.txt /f.txt\nCMD [\"cat\", \"/b.txt\", \"/f.txt\"]\n");
+        Files.writeString(ctx.resolve("f.txt"), "copied\n");
+        Result b = ok("build", "-t", "wharfit/built:1", ctx.toString());
+        assertTrue(b.out().contains("Successfully tagged wharfit/built:1"), b.out());
+        assertEquals("built\ncopied\n", ok("run", "--rm", "wharfit/built:1").out());
+        Files.writeString(ctx.resolve("Dockerfile"), "FROM " + IMG + "\nRUN exit 3\n");
+        Result fail = docker("build", ctx.toString());
+        assertEquals(3, fail.code(), "the failing step's code is the CLI's exit code: " + fail.all());
+        ok("rmi", "wharfit/built:1");
+    }
+
+    @Test
+    @Order(15)
     void oomKilled() throws Exception {
         Result r = docker("run", "--name", "oom", "-m", "16m", "--memory-swap", "16m", IMG, "sh", "-c",
                 "x=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa; while true; do x=\"$x$x\"; done");
@@ -427,7 +463,7 @@ class EngineCliIT {
     }
 
     @Test
-    @Order(14)
+    @Order(16)
     void badInputs() throws Exception {
         String resp = rawRequest("POST /v1.47/containers/create HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4\r\nConnection: close\r\n\r\n{bad");
         assertTrue(resp.startsWith("HTTP/1.1 400 "), resp);
@@ -450,7 +486,7 @@ class EngineCliIT {
     }
 
     @Test
-    @Order(15)
+    @Order(17)
     void engineRestartReadoptsRunningContainer() throws Exception {
         String pid = ok("inspect", "-f", "{{.State.Pid}}", "it1").out().trim();
         engine.close();
