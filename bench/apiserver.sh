@@ -11,20 +11,16 @@
 # kube-apiserver 1.20 in the same run; otherwise the anchor's figures from its earlier run are printed, labelled so.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd); TOP=$(cd "$HERE/.." && pwd)
-source "$TOP/scripts/lib.sh"
+source "$TOP/scripts/lib.sh"; source "$HERE/lib.sh"
 need_root; use_java25
 SECONDS_PER=${SECONDS_PER:-10}; PODS=${PODS:-10000}; WATCH=${WATCH:-1}; WATCHERS=${WATCHERS:-1000}
-[ -f "$HERE/target/wharf-bench.jar" ] || { echo "build first: (cd $TOP && mvn -q -DskipTests install)" >&2; exit 1; }
-BENCH_CP="$HERE/target/wharf-bench.jar:$HERE/target/lib/*"
+need_bench_jar
 ANCH=$TOP/../shared/anchors
 work=$(mktemp -d /var/tmp/wharf-bench-api.XXXXXX)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 spid=""
-stop_pid() { [ -n "$1" ] && kill "$1" 2>/dev/null && wait "$1" 2>/dev/null || true; }
 cleanup() { stop_pid "$spid"; rm -rf "$work"; }
 trap cleanup EXIT
-now() { date +%s.%N; }
-rss_mb() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
 
 # `wharf server` when the CLI has it; else the API server alone through io.wharf.bench.ServeApi with bin/wharf's JVM flags
 if "$TOP/bin/wharf" --help 2>/dev/null | grep -qE "^ +server( |$)"; then
@@ -56,7 +52,7 @@ kc=$(find "$work" -name admin.conf 2>/dev/null | head -1)
 [ -n "$kc" ] || { echo "no admin.conf under $work" >&2; exit 1; }
 sleep 2; idle=$(rss_mb "$spid")
 
-AB() { java -cp "$BENCH_CP" io.wharf.bench.ApiBench "$1" --kubeconfig "$2" "${@:3}"; }
+AB() { bench_java io.wharf.bench.ApiBench "$1" --kubeconfig "$2" "${@:3}"; }
 field() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d.get(sys.argv[2], "-"))' "$1" "$2"; }
 run_all() { # tag kubeconfig extra-args... : one JSON line per figure into $work/$tag.jsonl
   local tag=$1 k=$2; shift 2

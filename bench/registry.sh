@@ -10,18 +10,15 @@
 # Prints one line per figure and the ratio Wharf/reference.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd); TOP=$(cd "$HERE/.." && pwd)
-source "$TOP/scripts/lib.sh"
+source "$TOP/scripts/lib.sh"; source "$HERE/lib.sh"
 need_root; use_java25
 RUNS=${RUNS:-5}; GET_RUNS=${GET_RUNS:-3}; SIZE_MIB=${SIZE_MIB:-100}
 command -v umoci >/dev/null || apt_install umoci
 command -v docker-registry >/dev/null || apt_install docker-registry
-[ -f "$HERE/target/wharf-bench.jar" ] || { echo "build first: (cd $TOP && mvn -q -DskipTests install)" >&2; exit 1; }
-BENCH_CP="$HERE/target/wharf-bench.jar:$HERE/target/lib/*"
+need_bench_jar
 work=$(mktemp -d /var/tmp/wharf-bench-registry.XXXXXX)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wport=$(free_port); dport=$(free_port)
 wpid="" dpid=""
-stop_pid() { [ -n "$1" ] && kill "$1" 2>/dev/null && wait "$1" 2>/dev/null || true; }
 cleanup() { stop_pid "$wpid"; stop_pid "$dpid"; rm -rf "$work"; }
 trap cleanup EXIT
 
@@ -53,8 +50,6 @@ EOF
 # fresh storage, fresh process: no blob survives from the previous push, in the registry or in its caches
 reset_wharf() { stop_pid "$wpid"; wpid=""; rm -rf "$work/wroot"; start_wharf; }
 reset_dist() { stop_pid "$dpid"; dpid=""; rm -rf "$work/droot"; start_dist; }
-rss_mb() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
-now() { date +%s.%N; }
 median() { python3 -c 'import statistics,sys; print("%.3f" % statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
 
 # ---- the image: an OCI layout made with umoci (busybox rootfs + 100 MiB of random bytes, one gzip layer) ----
@@ -113,7 +108,7 @@ done
 rm -rf "$work/pull"
 getjson() { # label port -> JSON lines, one per run
   for i in $(seq 1 "$GET_RUNS"); do
-    java -cp "$BENCH_CP" io.wharf.bench.RegistryBench --url "http://127.0.0.1:$2" --repo bench/rand100 --tag latest \
+    bench_java io.wharf.bench.RegistryBench --url "http://127.0.0.1:$2" --repo bench/rand100 --tag latest \
       --n 1000 --c 32 --label "$1"
   done
 }
@@ -123,7 +118,6 @@ w_busy=$(rss_mb "$wpid"); d_busy=$(rss_mb "$dpid")
 pick() { python3 -c 'import json,statistics,sys; print("%.2f" % statistics.median(json.loads(l)[sys.argv[2]] for l in open(sys.argv[1])))' "$@"; }
 errs() { python3 -c 'import json,sys; print(sum(json.loads(l)["errors"] for l in open(sys.argv[1])))' "$1"; }
 mibs() { python3 -c "print('%.0f' % ($bytes/1048576/$1))"; }
-ratio() { [ "$2" = - ] && echo "-" || python3 -c "print('%.2f' % ($1/$2))"; }
 wpu=$(median "${w_push[@]}"); dpu=$(median "${d_push[@]}"); wpl=$(median "${w_pull[@]}"); dpl=$(median "${d_pull[@]}")
 printf '%-44s %10s %10s %8s\n' figure wharf dist-2.8 ratio
 printf '%-44s %10s %10s %8s\n' "skopeo push $mib MiB (ms, median)" "$(python3 -c "print('%.0f' % ($wpu*1000))")" "$(python3 -c "print('%.0f' % ($dpu*1000))")" "$(ratio "$wpu" "$dpu")"

@@ -6,17 +6,15 @@
 # Prints one line per figure and the ratio to raw etcd.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd); TOP=$(cd "$HERE/.." && pwd)
-source "$TOP/scripts/lib.sh"
+source "$TOP/scripts/lib.sh"; source "$HERE/lib.sh"
 need_root; use_java25
 C=${C:-32}; N=${N:-4000}; SECS=${SECS:-5}
 command -v etcd >/dev/null || apt_install etcd-server
-[ -f "$HERE/target/wharf-bench.jar" ] || { echo "build first: (cd $TOP && mvn -q -DskipTests install)" >&2; exit 1; }
-BENCH_CP="$HERE/target/wharf-bench.jar:$HERE/target/lib/*"
+need_bench_jar
 work=$(mktemp -d /var/tmp/wharf-bench-store.XXXXXX)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 cport=$(free_port); pport=$(free_port)
 epid=""
-cleanup() { [ -n "$epid" ] && kill "$epid" 2>/dev/null && wait "$epid" 2>/dev/null || true; rm -rf "$work"; }
+cleanup() { stop_pid "$epid"; rm -rf "$work"; }
 trap cleanup EXIT
 
 etcd --name bench --data-dir "$work/etcd" \
@@ -30,13 +28,13 @@ for i in $(seq 1 200); do
   sleep 0.1
 done
 E=http://127.0.0.1:$cport
-SB() { java -cp "$BENCH_CP" io.wharf.bench.StoreBench "$@" --c "$C" --n "$N" --seconds "$SECS"; }
+SB() { bench_java io.wharf.bench.StoreBench "$@" --c "$C" --n "$N" --seconds "$SECS"; }
 
 echo "# $(date -u +%FT%TZ) loadavg $(cut -d' ' -f1-3 /proc/loadavg), C=$C N=$N SECS=$SECS, $(etcd --version | head -1)"
 SB sqlite --dir "$work/sqlite" >"$work/out.jsonl"
 SB etcd --endpoints "$E" >>"$work/out.jsonl"
 SB raw-etcd --endpoints "$E" >>"$work/out.jsonl"
-etcd_rss=$(awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$epid/status")
+etcd_rss=$(rss_mb "$epid")
 
 python3 - "$work/out.jsonl" "$C" <<'PY'
 import json, sys

@@ -43,6 +43,7 @@ public final class ApiServer implements Component {
     private final Store injectedStore;
     private Store store;
     private WatchCache cache;
+    private Thread compactor;
     private Pki pki;
     private ResourceRegistry registry;
     private HttpFrontend frontend;
@@ -92,8 +93,31 @@ public final class ApiServer implements Component {
         handler.setServerAddress(host + ":" + port());
         Bootstrap.run(registry, storage, kinds == null ? List.of() : kinds.bootstrapObjects(), hostIp(), port());
         Kubeconfig.write(config.kubeconfigPath(), Kubeconfig.admin(pki, serverUrl()));
+        if (config.store().equals("etcd")) startCompactor();
         handler.setReady(true);
         log.info("API server serving on {} ({} ms), kubeconfig {}", serverUrl(), (System.nanoTime() - t0) / 1_000_000, config.kubeconfigPath());
+    }
+
+    /**
+     * etcd keeps every revision until compacted; like kube-apiserver, compact every 5 minutes to the revision seen 5
+     * minutes earlier, so watchers and paged lists have a 5-minute window. (SQLite compacts by itself.)
+     */
+    private void startCompactor() {
+        compactor = Thread.ofVirtual().name("apiserver-compactor").start(() -> {
+            long previous = 0;
+            while (!closed) {
+                try {
+                    Thread.sleep(java.time.Duration.ofMinutes(5));
+                    long now = store.currentRevision();
+                    if (previous > 0) store.compact(previous);
+                    previous = now;
+                } catch (InterruptedException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    log.warn("compaction failed: {}", e.toString());
+                }
+            }
+        });
     }
 
     private static Store openStore(ApiServerConfig c) {
@@ -153,6 +177,7 @@ public final class ApiServer implements Component {
         if (closed) return;
         closed = true;
         if (handler != null) handler.setReady(false);
+        if (compactor != null) compactor.interrupt();
         if (frontend != null) frontend.close();
         if (cache != null) cache.close();
         if (store != null) {

@@ -255,6 +255,20 @@ class ApiServerKubectlIT {
         }
 
         assertTrue(ok(bin, home, "auth", "can-i", "create", "pods").out.trim().startsWith("yes"));
+        assertTrue(ok(bin, home, "auth", "whoami").out.contains("admin"));
+        assertTrue(ok(bin, home, "cluster-info").out.contains("is running at"));
+
+        // Streaming subresources answer at once with a clear error until a node agent exists (never hang).
+        Path pod = work.resolve("pod.yaml");
+        Files.writeString(pod, "apiVersion: v1\nkind: Pod\nmetadata: {name: p1, namespace: " + ns + "}\n"
+                + "spec:\n  containers:\n  - {name: c, image: busybox}\n");
+        ok(bin, home, "create", "-f", pod.toString());
+        Result logs = run(bin, home, kubeconfig, Map.of(), "-n", ns, "logs", "p1");
+        assertTrue(logs.code != 0 && logs.out.contains("does not have a host assigned"), logs.out);
+        Result exec = run(bin, home, kubeconfig, Map.of(), "-n", ns, "exec", "p1", "--", "true");
+        assertTrue(exec.code != 0, exec.out);
+        assertTrue(ok(bin, home, "-n", ns, "get", "pods", "-o", "wide").out.contains("p1"));
+        ok(bin, home, "-n", ns, "delete", "pod", "p1");
 
         // 401, 403, 400
         Result unauth = run(bin, home, badKubeconfig, Map.of(), "get", "ns");

@@ -20,6 +20,7 @@ record ControllerFactory(String name, Creator creator) {
                 new ControllerFactory("podgc", (i, w, c, o) -> new PodGcController(i, w)),
                 new ControllerFactory("job", (i, w, c, o) -> new JobController(i, w, c, o.workers())),
                 new ControllerFactory("cronjob", (i, w, c, o) -> new CronJobController(i, w, c, 2)),
-                new ControllerFactory("daemonset", (i, w, c, o) -> new DaemonSetController(i, w, c, 2)));
+                new ControllerFactory("daemonset", (i, w, c, o) -> new DaemonSetController(i, w, c, 2)),
+                new ControllerFactory("statefulset", (i, w, c, o) -> new StatefulSetController(i, w, c, 2)));
     }
 }

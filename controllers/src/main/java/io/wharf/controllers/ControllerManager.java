@@ -39,7 +39,7 @@ public final class ControllerManager implements Component {
     private static final Logger log = LoggerFactory.getLogger(ControllerManager.class);
 
     /**
-     * @param controllers    names of the controllers to run ("*" = all): deployment, replicaset, scheduler,
+     * @param controllers    names of the controllers to run ("*" = all): deployment, replicaset, scheduler, statefulset,
      *                       endpoints, endpointslice, serviceaccount, garbagecollector, nodelifecycle, podgc, job, cronjob, daemonset
      * @param workers        workers per controller (kube-controller-manager: 5 for deployments and replicasets)
      * @param leaderElection hold a Lease before running

@@ -47,6 +47,7 @@ public final class DaemonSetController extends Controller {
         this.events = new EventRecorder(writer, "daemonset-controller", clock);
         this.expectations = new Expectations(clock);
         informers.of(DaemonSet.class).addEventHandler(enqueueSelf());
+        informers.of(io.fabric8.kubernetes.api.model.apps.ControllerRevision.class);
         informers.of(Node.class).addEventHandler(enqueue(n -> informers.list(DaemonSet.class).stream().map(Controller::key).toList()));
         informers.of(Pod.class).addEventHandler(new io.fabric8.kubernetes.client.informers.ResourceEventHandler<>() {
             @Override public void onAdd(Pod p) {
@@ -191,6 +192,10 @@ public final class DaemonSetController extends Controller {
             }
         }
         unavailable += create.size();
+        java.util.Set<String> live = new java.util.HashSet<>();
+        byNode.values().forEach(l -> l.forEach(p -> { if (p.getMetadata().getLabels() != null && p.getMetadata().getLabels().get(HASH) != null) live.add(p.getMetadata().getLabels().get(HASH)); }));
+        Revisions.sync(informers, writer, ds, "apps/v1", "DaemonSet", ds.getSpec().getSelector(), ds.getSpec().getTemplate(),
+                ds.getMetadata().getName() + "-" + hash, hash, ds.getSpec().getRevisionHistoryLimit(), live);
         if (expectations.satisfied(key)) {
             String strategy = ds.getSpec().getUpdateStrategy() == null || ds.getSpec().getUpdateStrategy().getType() == null ? "RollingUpdate"
                     : ds.getSpec().getUpdateStrategy().getType();

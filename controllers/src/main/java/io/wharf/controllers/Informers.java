@@ -18,6 +18,7 @@ import java.util.concurrent.TimeoutException;
  * Cached objects are shared and read-only: copy before changing.
  */
 public final class Informers implements AutoCloseable {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Informers.class);
     private final KubernetesClient client;
     private final Map<Class<?>, SharedIndexInformer<?>> informers = new LinkedHashMap<>();
     private final long resyncMillis;
@@ -70,6 +71,12 @@ public final class Informers implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         for (SharedIndexInformer<?> i : all) {
             while (!i.hasSynced()) {
+                if (i.stopped().toCompletableFuture().isDone()) {
+                    // the server does not serve this type (404) or refused us: the controllers that need it see an
+                    // empty cache, the others are not held up (a partial API server, or RBAC without that resource)
+                    log.warn("informer for {} stopped without syncing; its controllers see no objects", i.getApiTypeClass().getSimpleName());
+                    break;
+                }
                 if (System.nanoTime() > deadline) throw new TimeoutException("informer for " + i.getApiTypeClass().getSimpleName() + " did not sync");
                 Thread.sleep(20);
             }

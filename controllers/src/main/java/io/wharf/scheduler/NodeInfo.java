@@ -16,7 +16,7 @@ import java.util.Map;
  * uid so that an assumed pod (bound, not yet seen by the informer) and its informer copy count once.
  */
 final class NodeInfo {
-    record PodEntry(String uid, Resources requests, Resources nonZero, List<String> hostPorts, String ownerUid) {}
+    record PodEntry(String uid, Resources requests, Resources nonZero, List<String> hostPorts, String ownerUid, Pod pod) {}
 
     volatile Node node;
     final Map<String, PodEntry> pods = new HashMap<>();
@@ -27,8 +27,9 @@ final class NodeInfo {
         String uid = p.getMetadata().getUid();
         if (pods.containsKey(uid)) return;
         OwnerReference r = Pods.controllerRef(p);
-        PodEntry e = new PodEntry(uid, Resources.requests(p), Resources.nonZeroRequests(p), hostPorts(p), r == null ? null : r.getUid());
+        PodEntry e = new PodEntry(uid, Resources.requests(p), Resources.nonZeroRequests(p), hostPorts(p), r == null ? null : r.getUid(), p);
         pods.put(uid, e);
+        if (hasRequiredAntiAffinity(p)) antiAffinityPods.put(uid, p);
         requested = requested.plus(e.requests());
         nonZeroRequested = nonZeroRequested.plus(e.nonZero());
     }
@@ -36,11 +37,25 @@ final class NodeInfo {
     synchronized void remove(String uid) {
         PodEntry e = pods.remove(uid);
         if (e == null) return;
+        antiAffinityPods.remove(uid);
         requested = requested.minus(e.requests());
         nonZeroRequested = nonZeroRequested.minus(e.nonZero());
     }
 
     synchronized int podCount() { return pods.size(); }
+
+    synchronized List<Pod> podList() { return pods.values().stream().map(PodEntry::pod).toList(); }
+
+    /** Pods with required anti-affinity terms, which every incoming pod must respect (kept apart: they are few). */
+    final Map<String, Pod> antiAffinityPods = new HashMap<>();
+
+    synchronized List<Pod> antiAffinityPodList() { return List.copyOf(antiAffinityPods.values()); }
+
+    static boolean hasRequiredAntiAffinity(Pod p) {
+        var a = p.getSpec().getAffinity();
+        return a != null && a.getPodAntiAffinity() != null && a.getPodAntiAffinity().getRequiredDuringSchedulingIgnoredDuringExecution() != null
+                && !a.getPodAntiAffinity().getRequiredDuringSchedulingIgnoredDuringExecution().isEmpty();
+    }
 
     synchronized boolean portInUse(String hostPort) {
         String[] want = hostPort.split("/", 3);

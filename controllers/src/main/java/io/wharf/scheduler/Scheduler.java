@@ -62,7 +62,8 @@ public final class Scheduler implements AutoCloseable {
     private long seq;
     private boolean closed;
 
-    private final Map<String, NodeInfo> nodes = new ConcurrentHashMap<>();
+    /** By node name, sorted: the round-robin start index of numFeasibleNodesToFind needs a stable order. */
+    private final Map<String, NodeInfo> nodes = new java.util.concurrent.ConcurrentSkipListMap<>();
     /** pod uid -> node, for pods bound by us and not yet seen bound in the informer (the "assumed" cache). */
     private final Map<String, String> assumed = new ConcurrentHashMap<>();
     /** pod uid -> node it is counted on. */
@@ -276,8 +277,17 @@ public final class Scheduler implements AutoCloseable {
         List<NodeInfo> feasible = new ArrayList<>();
         Map<String, Integer> reasons = new TreeMap<>();
         int notHelpful = 0, noVictims = 0;
-        for (NodeInfo ni : all) {
+        // percentageOfNodesToScore: on big clusters stop once enough feasible nodes are found, starting where the
+        // previous cycle stopped so that every node gets its turn (schedule_one.go numFeasibleNodesToFind)
+        int want = numFeasibleNodesToFind(all.size());
+        PodAffinity podAffinity = PodAffinity.of(pod, all);
+        int start = Math.floorMod(nextStartNodeIndex, all.size());
+        int evaluated = 0;
+        for (int idx = 0; idx < all.size() && feasible.size() < want; idx++) {
+            NodeInfo ni = all.get((start + idx) % all.size());
+            evaluated++;
             Filters.Failure f = Filters.check(pod, ni, req, ports);
+            if (f == null) f = podAffinity.check(ni.node); // InterPodAffinity runs after the per-node filters
             if (f == null) {
                 feasible.add(ni);
                 continue;
@@ -286,8 +296,18 @@ public final class Scheduler implements AutoCloseable {
             if (f.resolvable()) noVictims++;
             else notHelpful++;
         }
+        nextStartNodeIndex = start + evaluated;
         if (feasible.isEmpty()) return new Decision(null, fitError(all.size(), reasons, notHelpful, noVictims));
         return new Decision(select(pod, feasible).node.getMetadata().getName(), null);
+    }
+
+    private int nextStartNodeIndex;
+
+    /** 100 nodes minimum; above that 50% - nodes/125 (at least 5%) of them. */
+    static int numFeasibleNodesToFind(int nodes) {
+        if (nodes < 100) return nodes;
+        int pct = Math.max(5, 50 - nodes / 125);
+        return Math.max(100, nodes * pct / 100);
     }
 
     /**

@@ -66,4 +66,54 @@ class ControllerManagerTest {
                     d.getStatus().getConditions().toString());
         }
     }
+
+    @Test
+    @Timeout(120)
+    void recreateStopsOldPodsBeforeStartingNewOnesAndPausedHolds() throws Exception {
+        try (TestCluster c = new TestCluster();
+             var cm = new ControllerManager(c.client, ControllerManager.Options.defaults());
+             var sim = new NodeSimulator(c.client, "rct", 2, NodeSimulator.Options.defaults(), Clock.systemUTC())) {
+            sim.start();
+            cm.start();
+            c.namespace("rc1");
+            Deployment d = new DeploymentBuilder(deployment("rc1", "db", 2, "mysql:5.7")).editSpec().withNewStrategy().withType("Recreate").endStrategy().endSpec().build();
+            c.client.resource(d).create();
+            TestCluster.await("2 available", Duration.ofSeconds(60), () -> {
+                Deployment x = c.client.apps().deployments().inNamespace("rc1").withName("db").get();
+                return x.getStatus() != null && x.getStatus().getAvailableReplicas() != null && x.getStatus().getAvailableReplicas() == 2;
+            });
+            // watch that old and new pods never run together
+            java.util.List<String> overlaps = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            var inf = c.client.pods().inNamespace("rc1").inform();
+            inf.addEventHandler(new io.fabric8.kubernetes.client.informers.ResourceEventHandler<Pod>() {
+                void check() {
+                    var images = inf.getStore().list().stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+                            .map(p -> p.getSpec().getContainers().getFirst().getImage()).distinct().toList();
+                    if (images.size() > 1) overlaps.add(images.toString());
+                }
+                public void onAdd(Pod p) { check(); }
+                public void onUpdate(Pod a, Pod b) { check(); }
+                public void onDelete(Pod p, boolean u) { check(); }
+            });
+            c.client.apps().deployments().inNamespace("rc1").withName("db").edit(x -> new DeploymentBuilder(x).editSpec().editTemplate().editSpec()
+                    .editFirstContainer().withImage("mysql:8.0").endContainer().endSpec().endTemplate().endSpec().build());
+            TestCluster.await("recreated", Duration.ofSeconds(60), () -> {
+                Deployment x = c.client.apps().deployments().inNamespace("rc1").withName("db").get();
+                var st = x.getStatus();
+                return st.getObservedGeneration() == 2 && st.getUpdatedReplicas() == 2 && st.getAvailableReplicas() == 2 && st.getReplicas() == 2;
+            });
+            inf.close();
+            assertEquals(List.of(), overlaps);
+            // paused: a template change makes no new ReplicaSet until resumed
+            c.client.apps().deployments().inNamespace("rc1").withName("db").edit(x -> new DeploymentBuilder(x).editSpec().withPaused(true).endSpec().build());
+            c.client.apps().deployments().inNamespace("rc1").withName("db").edit(x -> new DeploymentBuilder(x).editSpec().editTemplate().editSpec()
+                    .editFirstContainer().withImage("mysql:8.4").endContainer().endSpec().endTemplate().endSpec().build());
+            TestCluster.await("paused condition", Duration.ofSeconds(30), () -> c.client.apps().deployments().inNamespace("rc1").withName("db").get()
+                    .getStatus().getConditions().stream().anyMatch(x -> "DeploymentPaused".equals(x.getReason())));
+            Thread.sleep(500);
+            assertEquals(2, c.client.apps().replicaSets().inNamespace("rc1").list().getItems().size());
+            c.client.apps().deployments().inNamespace("rc1").withName("db").edit(x -> new DeploymentBuilder(x).editSpec().withPaused(false).endSpec().build());
+            TestCluster.await("third set", Duration.ofSeconds(30), () -> c.client.apps().replicaSets().inNamespace("rc1").list().getItems().size() == 3);
+        }
+    }
 }

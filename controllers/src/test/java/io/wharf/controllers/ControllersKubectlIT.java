@@ -47,8 +47,9 @@ class ControllersKubectlIT {
         c = new TestCluster();
         kubeconfig = c.server.kubeconfigPath();
         sim = new NodeSimulator(c.client, "wsim", 3,
-                NodeSimulator.Options.defaults().withReadyDelay(Duration.ofMillis(700)), Clock.systemUTC());
+                NodeSimulator.Options.defaults().withReadyDelay(Duration.ofMillis(700)).withLeaseInterval(Duration.ofSeconds(1)), Clock.systemUTC());
         sim.start();
+        // leases renewed every second, NotReady after 6 s without one (Kubernetes: 10 s and 40 s), so the test is quick
         cm = new ControllerManager(c.client, ControllerManager.Options.defaults().withNodeMonitorGracePeriod(Duration.ofSeconds(6)));
         cm.start();
         kubectl("create", "namespace", "nohi");
@@ -303,7 +304,7 @@ class ControllersKubectlIT {
     @Order(7)
     @Timeout(180)
     void aStoppedNodeGoesNotReadyAndItsPodsAreEvictedAndReplaced() throws Exception {
-        try (NodeSimulator dead = new NodeSimulator(c.client, "wdead", 1, NodeSimulator.Options.defaults(), Clock.systemUTC())) {
+        try (NodeSimulator dead = new NodeSimulator(c.client, "wdead", 1, NodeSimulator.Options.defaults().withLeaseInterval(Duration.ofSeconds(1)), Clock.systemUTC())) {
             dead.start();
             Path f = c.dir.resolve("evict.yaml");
             Files.writeString(f, """
@@ -339,5 +340,36 @@ class ControllersKubectlIT {
             String events = kubectl("-n", "nohi", "get", "events", "--field-selector", "reason=TaintManagerEviction", "-o", "jsonpath={.items[*].message}");
             assertTrue(events.contains("Marking for deletion Pod nohi/" + first.getMetadata().getName()), events);
         }
+    }
+    @Test
+    @Order(8)
+    @Timeout(180)
+    void statefulSetsStartInOrderAndRollFromTheTop() throws Exception {
+        Path f = c.dir.resolve("sts.yaml");
+        Files.writeString(f, """
+                apiVersion: apps/v1
+                kind: StatefulSet
+                metadata: {name: db, namespace: nohi}
+                spec:
+                  serviceName: db
+                  replicas: 3
+                  selector: {matchLabels: {app: db}}
+                  template:
+                    metadata: {labels: {app: db}}
+                    spec:
+                      containers: [{name: db, image: mysql:5.7}]
+                """);
+        kubectl("apply", "-f", f.toString());
+        kubectl("-n", "nohi", "rollout", "status", "sts/db", "--timeout=90s");
+        List<Pod> pods = c.client.pods().inNamespace("nohi").withLabel("app", "db").list().getItems();
+        assertEquals(List.of("db-0", "db-1", "db-2"), pods.stream().map(p -> p.getMetadata().getName()).sorted().toList());
+        // ordered start: each pod started after the previous one
+        List<String> starts = pods.stream().sorted((a, b) -> a.getMetadata().getName().compareTo(b.getMetadata().getName()))
+                .map(p -> p.getMetadata().getCreationTimestamp()).toList();
+        assertEquals(starts.stream().sorted().toList(), starts);
+        kubectl("-n", "nohi", "set", "image", "sts/db", "db=mysql:8.0");
+        kubectl("-n", "nohi", "rollout", "status", "sts/db", "--timeout=90s");
+        for (Pod p : c.client.pods().inNamespace("nohi").withLabel("app", "db").list().getItems())
+            assertEquals("mysql:8.0", p.getSpec().getContainers().getFirst().getImage(), p.getMetadata().getName());
     }
 }

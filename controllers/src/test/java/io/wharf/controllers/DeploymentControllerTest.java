@@ -87,11 +87,11 @@ class DeploymentControllerTest {
         ReplicaSet live = c.client.apps().replicaSets().inNamespace("dp").withName(rs.getMetadata().getName()).get();
         c.client.resource(new ReplicaSetBuilder(live).withNewStatus().withReplicas(2).withReadyReplicas(2).withAvailableReplicas(2)
                 .withFullyLabeledReplicas(2).withObservedGeneration(1L).endStatus().build()).updateStatus();
-        TestCluster.await("rs status in cache", Duration.ofSeconds(10), () -> sets("web").getFirst().getStatus().getAvailableReplicas() == 2);
+        TestCluster.await("rs status in cache", Duration.ofSeconds(10), () -> Integer.valueOf(2).equals(sets("web").getFirst().getStatus().getAvailableReplicas()));
         c.takeWrites();
         dc.reconcile("dp/web");
         assertEquals(List.of("update-status deployment dp/web"), c.takeWrites());
-        TestCluster.await("complete", Duration.ofSeconds(10), () -> informers.get(Deployment.class, "dp/web").getStatus().getAvailableReplicas() == 2);
+        TestCluster.await("complete", Duration.ofSeconds(10), () -> Integer.valueOf(2).equals(informers.get(Deployment.class, "dp/web").getStatus().getAvailableReplicas()));
         cached = informers.get(Deployment.class, "dp/web");
         assertEquals("NewReplicaSetAvailable", cached.getStatus().getConditions().stream().filter(x -> x.getType().equals("Progressing")).findFirst().orElseThrow().getReason());
         dc.reconcile("dp/web");
@@ -115,5 +115,34 @@ class DeploymentControllerTest {
         assertEquals(List.of("create event dp/roll.*", "create replicaset dp/" + fresh.getMetadata().getName(), "update deployment dp/roll", "update-status deployment dp/roll"), c.takeWrites());
         assertEquals(1, fresh.getSpec().getReplicas(), "3 old + 1 surge");
         assertEquals("2", fresh.getMetadata().getAnnotations().get("deployment.kubernetes.io/revision"));
+    }
+
+    @Test
+    void noProgressPastTheDeadlineSetsProgressDeadlineExceeded() throws Exception {
+        MutableClock clock = new MutableClock(java.time.Instant.now());
+        try (DeploymentController slow = new DeploymentController(informers, c.writer, clock, 1)) {
+            Deployment d = new DeploymentBuilder(ControllerManagerTest.deployment("dp", "stuck", 1, "nginx:1")).editSpec()
+                    .withProgressDeadlineSeconds(5).endSpec().build();
+            c.client.resource(d).create();
+            TestCluster.await("in cache", Duration.ofSeconds(10), () -> informers.get(Deployment.class, "dp/stuck") != null);
+            slow.reconcile("dp/stuck");
+            TestCluster.await("progressing cached", Duration.ofSeconds(10), () -> {
+                Deployment x = informers.get(Deployment.class, "dp/stuck");
+                return x.getStatus() != null && x.getStatus().getConditions() != null && sets("stuck").size() == 1
+                        && x.getMetadata().getAnnotations() != null && x.getMetadata().getAnnotations().containsKey("deployment.kubernetes.io/revision");
+            });
+            c.takeWrites();
+            slow.reconcile("dp/stuck");
+            assertEquals(List.of(), c.takeWrites(), "within the deadline, nothing changes");
+            clock.advance(Duration.ofSeconds(6));
+            slow.reconcile("dp/stuck");
+            assertEquals(List.of("update-status deployment dp/stuck"), c.takeWrites());
+            TestCluster.await("exceeded", Duration.ofSeconds(10), () -> informers.get(Deployment.class, "dp/stuck").getStatus().getConditions().stream()
+                    .anyMatch(x -> x.getType().equals("Progressing") && "ProgressDeadlineExceeded".equals(x.getReason()) && x.getStatus().equals("False")));
+            var cond = informers.get(Deployment.class, "dp/stuck").getStatus().getConditions().stream().filter(x -> x.getType().equals("Progressing")).findFirst().orElseThrow();
+            assertEquals("ReplicaSet \"" + sets("stuck").getFirst().getMetadata().getName() + "\" has timed out progressing.", cond.getMessage());
+            slow.reconcile("dp/stuck");
+            assertEquals(List.of(), c.takeWrites());
+        }
     }
 }

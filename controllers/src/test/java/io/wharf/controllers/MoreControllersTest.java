@@ -35,6 +35,7 @@ class MoreControllersTest {
     GarbageCollector gc;
     JobController jobs;
     NodeLifecycleController nodes;
+    CronJobController cron;
 
     @BeforeAll
     void up() throws Exception {
@@ -46,6 +47,7 @@ class MoreControllersTest {
         gc = new GarbageCollector(informers, c.writer, 1);
         jobs = new JobController(informers, c.writer, clock, 1);
         nodes = new NodeLifecycleController(informers, c.writer, clock, Duration.ofSeconds(40), 1);
+        cron = new CronJobController(informers, c.writer, clock, 1);
         informers.of(ReplicaSet.class);
         informers.start(Duration.ofSeconds(30));
     }
@@ -53,7 +55,7 @@ class MoreControllersTest {
     @AfterAll
     void down() throws Exception {
         informers.close();
-        for (Controller x : List.of(ep, sa, gc, jobs, nodes)) x.close();
+        for (Controller x : List.of(ep, sa, gc, jobs, nodes, cron)) x.close();
         c.close();
     }
 
@@ -182,5 +184,34 @@ class MoreControllersTest {
         nodes.reconcile("n1");
         assertEquals(List.of(), c.takeWrites());
         assertNotNull(victim);
+    }
+
+    @Test
+    void cronJobStartsAJobAtItsScheduledMinute() throws Exception {
+        var cj = new io.fabric8.kubernetes.api.model.batch.v1.CronJobBuilder().withNewMetadata().withName("tick").withNamespace("mc").endMetadata()
+                .withNewSpec().withSchedule("*/1 * * * *").withConcurrencyPolicy("Forbid").withNewJobTemplate().withNewSpec().withNewTemplate().withNewSpec()
+                .withRestartPolicy("Never").addNewContainer().withName("c").withImage("busybox").endContainer().endSpec().endTemplate().endSpec().endJobTemplate()
+                .endSpec().build();
+        var created = c.client.resource(cj).create();
+        TestCluster.await("cronjob cached", Duration.ofSeconds(10), () -> informers.get(io.fabric8.kubernetes.api.model.batch.v1.CronJob.class, "mc/tick") != null);
+        Instant born = Instant.parse(created.getMetadata().getCreationTimestamp());
+        while (!clock.instant().isAfter(born.plusSeconds(61))) clock.advance(Duration.ofSeconds(30));
+        c.takeWrites();
+        cron.reconcile("mc/tick");
+        List<String> w = c.takeWrites();
+        String job = w.stream().filter(x -> x.startsWith("create job")).findFirst().orElseThrow(() -> new AssertionError(w.toString())).substring("create job mc/".length());
+        assertTrue(job.matches("tick-\\d+"), job);
+        assertEquals(List.of("create event mc/tick.*", "create job mc/" + job, "update-status cronjob mc/tick"), w);
+        TestCluster.await("status cached", Duration.ofSeconds(10), () -> {
+            var x = informers.get(io.fabric8.kubernetes.api.model.batch.v1.CronJob.class, "mc/tick");
+            return x.getStatus() != null && x.getStatus().getLastScheduleTime() != null && x.getStatus().getActive() != null
+                    && informers.get(Job.class, "mc/" + job) != null;
+        });
+        cron.reconcile("mc/tick");
+        assertEquals(List.of(), c.takeWrites());
+        // a minute later the first job still runs: Forbid skips (an event, no job)
+        clock.advance(Duration.ofSeconds(60));
+        cron.reconcile("mc/tick");
+        assertEquals(List.of("create event mc/tick.*"), c.takeWrites());
     }
 }

@@ -99,4 +99,33 @@ class SchedulerTest {
         assertEquals("n0", c.client.pods().inNamespace("sch").withName("real").get().getSpec().getNodeName());
         assertTrue(c.takeWrites().contains("bind pod sch/real->n0"));
     }
+
+    @Test
+    void podAntiAffinitySpreadsAndAffinityFollows() throws Exception {
+        // a placed pod "db" on n2 (by nodeName, bound through the API so the scheduler's cache sees it)
+        Pod db = new PodBuilder(pod("db", "100m")).editMetadata().withUid(null).addToLabels("app", "db").endMetadata()
+                .editSpec().withNewAffinity().withNewPodAntiAffinity().addNewRequiredDuringSchedulingIgnoredDuringExecution()
+                .withTopologyKey("kubernetes.io/hostname").withNewLabelSelector().addToMatchLabels("app", "db").endLabelSelector()
+                .endRequiredDuringSchedulingIgnoredDuringExecution().endPodAntiAffinity().endAffinity().endSpec().build();
+        Pod created = c.client.resource(db).create();
+        c.writer.bind(created, "n2");
+        TestCluster.await("db placed", Duration.ofSeconds(10), () -> informers.get(Pod.class, "sch/db").getSpec().getNodeName() != null);
+        for (String n : java.util.List.of("n0", "n1", "n2")) {
+            Node node = c.client.nodes().withName(n).get();
+            c.client.resource(new NodeBuilder(node).editMetadata().addToLabels("kubernetes.io/hostname", n).endMetadata().build()).update();
+        }
+        TestCluster.await("labels cached", Duration.ofSeconds(10), () -> informers.list(Node.class).stream()
+                .allMatch(n -> n.getMetadata().getLabels() != null && n.getMetadata().getLabels().containsKey("kubernetes.io/hostname")));
+        // a second db may not share n2 (its own anti-affinity, and db's): only n0 is left (n1 is tainted)
+        Pod db2 = new PodBuilder(db).editMetadata().withName("db2").withUid("db2-uid").endMetadata().build();
+        assertEquals("n0", s.decide(db2).node());
+        // a pod that must sit next to a db: n2 only
+        Pod cache = new PodBuilder(pod("cache", "100m")).editSpec().withNewAffinity().withNewPodAffinity().addNewRequiredDuringSchedulingIgnoredDuringExecution()
+                .withTopologyKey("kubernetes.io/hostname").withNewLabelSelector().addToMatchLabels("app", "db").endLabelSelector()
+                .endRequiredDuringSchedulingIgnoredDuringExecution().endPodAffinity().endAffinity().endSpec().build();
+        assertEquals("n2", s.decide(cache).node());
+        // two more dbs than nodes: the message names the rules
+        Pod db3 = new PodBuilder(db).editMetadata().withName("db3").withUid("db3-uid").endMetadata().editSpec().addToNodeSelector("kubernetes.io/hostname", "n2").endSpec().build();
+        assertTrue(s.decide(db3).message().contains("1 node(s) didn't satisfy existing pods anti-affinity rules"), s.decide(db3).message());
+    }
 }

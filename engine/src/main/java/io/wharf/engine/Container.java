@@ -61,14 +61,37 @@ public final class Container {
         public String error = "";
         public Instant startedAt;
         public Instant finishedAt;
+        /** State.Health: present only for a container with a health check (null otherwise, as in dockerd). */
+        public Health health;
 
         public State copy() {
             State s = new State();
             s.status = status; s.running = running; s.paused = paused; s.restarting = restarting; s.oomKilled = oomKilled;
             s.dead = dead; s.pid = pid; s.exitCode = exitCode; s.error = error; s.startedAt = startedAt; s.finishedAt = finishedAt;
+            s.health = health == null ? null : health.copy();
             return s;
         }
     }
+
+    /** The health check's state: "starting", "healthy" or "unhealthy", the failing streak and the last 5 probes. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public static final class Health {
+        public String status = "starting";
+        public int failingStreak;
+        public List<Probe> log = new ArrayList<>();
+
+        public Health copy() {
+            Health h = new Health();
+            h.status = status;
+            h.failingStreak = failingStreak;
+            h.log = new ArrayList<>(log);
+            return h;
+        }
+    }
+
+    /** One health probe as inspect's State.Health.Log shows it. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Probe(Instant start, Instant end, int exitCode, String output) {}
 
     /** A mount as inspect's "Mounts" shows it. */
     @JsonIgnoreProperties(ignoreUnknown = true)

@@ -66,6 +66,7 @@ public final class Containers {
     private final Volumes volumes;
     private final Events events;
     private final Clock clock;
+    private final HealthMonitor health = new HealthMonitor(this);
     private final Map<String, Container> byId = new ConcurrentHashMap<>();
     private final Map<String, String> byName = new ConcurrentHashMap<>();
     /** Waiters for the next exit of a container. */
@@ -97,6 +98,8 @@ public final class Containers {
     }
 
     ContainerRuntime runtime() { return runtime; }
+
+    boolean exists(String id) { return byId.containsKey(id); }
     NetworkManager network() { return network; }
     ImageAdapter images() { return images; }
     Volumes volumes() { return volumes; }
@@ -182,6 +185,7 @@ public final class Containers {
                 }
                 log.info("re-adopted running container {} ({})", c.shortId(), c.name);
                 watchExit(c);
+                health.started(c, true);
             } else if (c.state.running || c.state.paused || c.state.restarting) {
                 // It died while the engine was down: record the exit as conmon saw it, then apply policies.
                 int code = s != null && s.exitCode() >= 0 ? s.exitCode() : 137;
@@ -196,8 +200,9 @@ public final class Containers {
         for (Container c : byId.values()) {
             if (c.state.running) continue;
             String p = restartPolicy(c);
+            // "always" comes back at daemon start even after a manual stop (docker's documented rule)
             if (p.equals("always") || (p.equals("unless-stopped") && !c.manuallyStopped)) {
-                if (c.hasBeenStarted && !c.manuallyStopped) Thread.ofVirtual().start(() -> {
+                if (c.hasBeenStarted) Thread.ofVirtual().start(() -> {
                     try {
                         start(c.id);
                     } catch (RuntimeException e) {
@@ -289,6 +294,7 @@ public final class Containers {
         if (cfg.path("WorkingDir").asText("").isEmpty() && ic.workingDir() != null) cfg.put("WorkingDir", ic.workingDir());
         if (cfg.path("User").asText("").isEmpty() && ic.user() != null) cfg.put("User", ic.user());
         if (cfg.path("StopSignal").asText("").isEmpty() && ic.stopSignal() != null) cfg.put("StopSignal", ic.stopSignal());
+        mergeHealthcheck(cfg, ic.healthcheck());
         ObjectNode ports = cfg.path("ExposedPorts").isObject() ? (ObjectNode) cfg.get("ExposedPorts") : Json.MAPPER.createObjectNode();
         if (ic.exposedPorts() != null) for (String p : ic.exposedPorts().keySet()) if (!ports.has(p)) ports.putObject(p);
         if (!ports.isEmpty()) cfg.set("ExposedPorts", ports);
@@ -489,6 +495,26 @@ public final class Containers {
             c.op.unlock();
         }
         events.emit("container", "start", c.id, attrs(c));
+        health.started(c, false);
+    }
+
+    /**
+     * dockerd's merge of the image's HEALTHCHECK into the container's: no container check takes the image's; a
+     * container check without a Test takes the image's Test; zero durations and retries take the image's values.
+     */
+    static void mergeHealthcheck(ObjectNode cfg, io.wharf.oci.ImageConfig.Healthcheck img) {
+        if (img == null) return;
+        JsonNode cur = cfg.path("Healthcheck");
+        ObjectNode hc = cur.isObject() ? (ObjectNode) cur : Json.MAPPER.createObjectNode();
+        if (!hc.path("Test").isArray() || hc.path("Test").isEmpty()) {
+            if (img.test() != null && !img.test().isEmpty()) hc.set("Test", Json.MAPPER.valueToTree(img.test()));
+        }
+        if (hc.path("Interval").asLong(0) == 0 && img.interval() != 0) hc.put("Interval", img.interval());
+        if (hc.path("Timeout").asLong(0) == 0 && img.timeout() != 0) hc.put("Timeout", img.timeout());
+        if (hc.path("StartPeriod").asLong(0) == 0 && img.startPeriod() != 0) hc.put("StartPeriod", img.startPeriod());
+        if (hc.path("StartInterval").asLong(0) == 0 && img.startInterval() != 0) hc.put("StartInterval", img.startInterval());
+        if (hc.path("Retries").asInt(0) == 0 && img.retries() != 0) hc.put("Retries", img.retries());
+        if (!hc.isEmpty()) cfg.set("Healthcheck", hc);
     }
 
     /**
@@ -498,9 +524,9 @@ public final class Containers {
     static RuntimeException dockerStartError(RuntimeException e) {
         String m = e.getMessage();
         if (m == null) return e;
-        java.util.regex.Matcher x = java.util.regex.Pattern.compile("executable file `([^`]*)` not found in \\$PATH").matcher(m);
+        java.util.regex.Matcher x = java.util.regex.Pattern.compile("executable file `([^`]*)` not found in \\$PATH|exec: \"([^\"]*)\": executable file not found in \\$PATH").matcher(m);
         if (x.find()) {
-            return new WharfException(ErrorKind.INVALID_ARGUMENT, "failed to create task for container: OCI runtime create failed: exec: \"" + x.group(1) + "\": executable file not found in $PATH: unknown", e);
+            return new WharfException(ErrorKind.INVALID_ARGUMENT, "failed to create task for container: OCI runtime create failed: exec: \"" + (x.group(1) != null ? x.group(1) : x.group(2)) + "\": executable file not found in $PATH: unknown", e);
         }
         if (!(e instanceof WharfException)) return e;
         return e;
@@ -670,8 +696,10 @@ public final class Containers {
                 String ip = epc.path("IPAMConfig").path("IPv4Address").asText("");
                 Endpoint ep = network.attach(new AttachRequest(c.id, c.bareName(), b.network(), ns, aliases, ports, ip.isEmpty() ? null : ip));
                 recordEndpoint(c, ep);
-                hosts = network.hosts(hostname, List.of(ep), extraHosts);
-                resolv = network.resolvConf(List.of(ep), dns, dnsSearch, dnsOpts);
+                List<Endpoint> eps = new ArrayList<>(List.of(ep));
+                eps.addAll(attachExtraNetworks(c, ns, ep.networkId()));
+                hosts = network.hosts(hostname, eps, extraHosts);
+                resolv = network.resolvConf(eps, dns, dnsSearch, dnsOpts);
             }
         }
         try {
@@ -686,6 +714,35 @@ public final class Containers {
         c.resolvConfPath = resolvFile.toString();
         spec.hostsFile(hostsFile).hostnameFile(hostnameFile).resolvConfFile(resolvFile);
         if (!(mode instanceof NetworkMode.Container) && !(mode instanceof NetworkMode.Host)) spec.hostname(hostname);
+    }
+
+    /**
+     * The networks other than the primary one a container belongs to (docker run with several --network, or
+     * `docker network connect` while stopped or before a restart): dockerd keeps them in EndpointsConfig and attaches
+     * them at every start, so do we.
+     */
+    private List<Endpoint> attachExtraNetworks(Container c, Path ns, String primaryId) {
+        List<Endpoint> out = new ArrayList<>();
+        if (c.endpointsConfig == null) return out;
+        String primary = c.hostConfig.path("NetworkMode").asText("");
+        for (var e : c.endpointsConfig.properties()) {
+            // the primary network's own entry (by the name the client used, "default" for docker0) is attached already
+            if (e.getKey().equals(primary) || e.getKey().equals("default")) continue;
+            io.wharf.network.Network n;
+            try {
+                n = network.get(e.getKey());
+            } catch (WharfException ex) {
+                log.warn("container {}: network {} is gone; not attached", c.shortId(), e.getKey());
+                continue;
+            }
+            if (n.id().equals(primaryId) || !n.driver().equals("bridge")) continue;
+            String ip = e.getValue().path("IPAMConfig").path("IPv4Address").asText("");
+            Endpoint ep = network.attach(new AttachRequest(c.id, c.bareName(), n.id(), ns, strings(e.getValue().path("Aliases")),
+                    List.of(), ip.isEmpty() ? null : ip));
+            recordEndpoint(c, ep);
+            out.add(ep);
+        }
+        return out;
     }
 
     private static String extraHostsLines(List<String> extra) {
@@ -788,6 +845,7 @@ public final class Containers {
             c.state.oomKilled = st.oomKilled();
             c.state.finishedAt = st.finishedAt() != null ? st.finishedAt() : clock.instant();
             c.state.status = "exited";
+            HealthMonitor.stopped(c);
             teardownNetwork(c);
             restart = shouldRestart(c, st.exitCode());
             if (restart) {
@@ -907,23 +965,57 @@ public final class Containers {
         events.emit("container", "stop", c.id, attrs(c));
     }
 
+    /**
+     * docker kill, with dockerd's restart rules: SIGKILL, the container's StopSignal, or any signal when it has none
+     * ends the restart policy (dockerd's ExitOnNext); every kill counts as a manual stop for unless-stopped. A
+     * container between restarts is "running" to dockerd: killing it only cancels the pending restart. SIGKILL
+     * returns once the container has exited, as dockerd's Kill waits.
+     */
     public void kill(String ref, String signal) {
         Container c = get(ref);
         String sig = signal == null || signal.isEmpty() ? "KILL" : signal;
+        String stopSignal = c.config.path("StopSignal").asText("");
+        boolean isKill = sameSignal(sig, "KILL");
+        boolean endsPolicy = isKill || stopSignal.isEmpty() || sameSignal(sig, stopSignal);
+        CompletableFuture<Container.State> exited;
         synchronized (c) {
+            if (c.state.restarting && !c.state.running) {
+                c.manuallyStopped = true;
+                c.state.restarting = false;
+                c.state.status = "exited";
+                save(c);
+                return;
+            }
             if (!c.state.running) throw WharfException.conflict("Cannot kill container: %s: container %s is not running", ref, c.id);
-            if (isTerminal(sig)) {
+            if (endsPolicy || restartPolicy(c).equals("unless-stopped")) {
                 c.manuallyStopped = true;
                 save(c);
             }
+            exited = isKill ? waitFor(c.id, "next-exit") : null;
         }
         runtime.kill(c.id, sig);
-        events.emit("container", "kill", c.id, withAttr(c, "signal", sig));
+        events.emit("container", "kill", c.id, withAttr(c, "signal", String.valueOf(signalNumber(sig))));
+        if (exited != null) awaitQuietly(exited, 10);
     }
 
-    private static boolean isTerminal(String sig) {
-        String s = sig.toUpperCase().replace("SIG", "");
-        return s.equals("KILL") || s.equals("9") || s.equals("TERM") || s.equals("15") || s.equals("INT") || s.equals("2");
+    /** The signal's number (docker's event attribute), or -1 when the name is unknown. */
+    static int signalNumber(String sig) {
+        String s = sig.toUpperCase(java.util.Locale.ROOT).replaceFirst("^SIG", "");
+        if (s.chars().allMatch(Character::isDigit) && !s.isEmpty()) return Integer.parseInt(s);
+        return switch (s) {
+            case "HUP" -> 1; case "INT" -> 2; case "QUIT" -> 3; case "ILL" -> 4; case "TRAP" -> 5; case "ABRT", "IOT" -> 6;
+            case "BUS" -> 7; case "FPE" -> 8; case "KILL" -> 9; case "USR1" -> 10; case "SEGV" -> 11; case "USR2" -> 12;
+            case "PIPE" -> 13; case "ALRM" -> 14; case "TERM" -> 15; case "STKFLT" -> 16; case "CHLD" -> 17; case "CONT" -> 18;
+            case "STOP" -> 19; case "TSTP" -> 20; case "TTIN" -> 21; case "TTOU" -> 22; case "URG" -> 23; case "XCPU" -> 24;
+            case "XFSZ" -> 25; case "VTALRM" -> 26; case "PROF" -> 27; case "WINCH" -> 28; case "IO", "POLL" -> 29; case "PWR" -> 30;
+            case "SYS" -> 31;
+            default -> -1;
+        };
+    }
+
+    static boolean sameSignal(String a, String b) {
+        int x = signalNumber(a), y = signalNumber(b);
+        return x > 0 && x == y;
     }
 
     public void restart(String ref, Integer timeoutSeconds, String signal) {

@@ -185,16 +185,25 @@ final class ContainersApi {
         if (st.restarting) return "Restarting (" + st.exitCode + ") " + Wire.humanDuration(Duration.between(st.finishedAt == null ? now : st.finishedAt, now)) + " ago";
         if (st.running) {
             String s = "Up " + Wire.humanDuration(Duration.between(st.startedAt == null ? now : st.startedAt, now));
-            return st.paused ? s + " (Paused)" : s;
+            if (st.paused) return s + " (Paused)";
+            if (st.health != null) {
+                // docker ps: "Up 5 seconds (health: starting)", "(healthy)", "(unhealthy)"
+                return s + (st.health.status.equals("starting") ? " (health: starting)" : " (" + st.health.status + ")");
+            }
+            return s;
         }
         if (st.status.equals("removing")) return "Removal In Progress";
         if (!c.hasBeenStarted || st.finishedAt == null) return "Created";
         return "Exited (" + st.exitCode + ") " + Wire.humanDuration(Duration.between(st.finishedAt, now)) + " ago";
     }
 
-    /** NetworkSettings.Ports: every exposed or bound port; bindings only while running. */
+    /**
+     * NetworkSettings.Ports: while running, every exposed or bound port; empty otherwise, since dockerd fills it when
+     * the network is set up at start and clears it on release (so `docker ps -a` shows no ports for a stopped one).
+     */
     static Map<String, List<Map<String, String>>> portsWire(Container c, Container.State st) {
         Map<String, List<Map<String, String>>> m = new LinkedHashMap<>();
+        if (!st.running) return m;
         if (c.config.path("ExposedPorts").isObject()) c.config.path("ExposedPorts").fieldNames().forEachRemaining(p -> m.put(p.contains("/") ? p : p + "/tcp", null));
         if (st.running) m.putAll(c.ports);
         return m;
@@ -272,6 +281,22 @@ final class ContainersApi {
         s.put("Error", st.error == null ? "" : st.error);
         s.put("StartedAt", Wire.time(st.startedAt));
         s.put("FinishedAt", Wire.time(st.finishedAt));
+        if (st.health != null) {
+            Map<String, Object> h = new LinkedHashMap<>();
+            h.put("Status", st.health.status);
+            h.put("FailingStreak", st.health.failingStreak);
+            List<Map<String, Object>> log = new ArrayList<>();
+            for (Container.Probe p : st.health.log) {
+                Map<String, Object> e = new LinkedHashMap<>();
+                e.put("Start", Wire.time(p.start()));
+                e.put("End", Wire.time(p.end()));
+                e.put("ExitCode", p.exitCode());
+                e.put("Output", p.output());
+                log.add(e);
+            }
+            h.put("Log", log);
+            s.put("Health", h);
+        }
         m.put("State", s);
         m.put("Image", c.imageId);
         m.put("ResolvConfPath", c.resolvConfPath == null ? "" : c.resolvConfPath);
@@ -745,6 +770,38 @@ final class ContainersApi {
         }
     }
 
+    /** Where a docker cp path really lives: a root and the path inside it. */
+    record CpTarget(Path root, String path, boolean readOnly) {}
+
+    /**
+     * A stopped container has no mount namespace to look through, so docker cp resolves paths under a volume or bind
+     * mount to the mount's source itself (dockerd mounts them for the copy). A running container is seen through
+     * /proc/PID/root, where the mounts already are. The mount point itself is redirected only when it is the
+     * extraction directory or copied as {@code dir/.}: elsewhere its base name must stay the container's.
+     */
+    CpTarget cpTarget(Container c, String path, boolean extraction) {
+        Path root = fsRoot(c);
+        if (c.state.running && root.startsWith("/proc")) return new CpTarget(root, path, false);
+        String clean = "/" + Path.of("/").resolve(path.startsWith("/") ? path.substring(1) : path).normalize().toString()
+                .replaceFirst("^/+", "");
+        boolean dotted = path.endsWith("/.");
+        Container.MountPoint best = null;
+        for (Container.MountPoint m : c.mounts) {
+            if (m.source() == null || m.source().isEmpty() || m.destination() == null) continue;
+            if (!m.type().equals("volume") && !m.type().equals("bind")) continue;
+            String d = m.destination().replaceAll("/+$", "");
+            boolean under = clean.startsWith(d + "/");
+            boolean at = clean.equals(d) && (extraction || dotted);
+            if ((under || at) && (best == null || d.length() > best.destination().replaceAll("/+$", "").length())) best = m;
+        }
+        if (best == null) return new CpTarget(root, path, false);
+        String d = best.destination().replaceAll("/+$", "");
+        String rest = clean.substring(d.length());
+        if (rest.isEmpty()) rest = "/";
+        if (dotted && !rest.endsWith("/.")) rest = rest.equals("/") ? "/." : rest + "/.";
+        return new CpTarget(Path.of(best.source()), rest, !best.rw());
+    }
+
     private static String statHeader(PathStat st) {
         return Base64.getEncoder().encodeToString(st.toJson().getBytes(StandardCharsets.UTF_8));
     }
@@ -767,15 +824,24 @@ final class ContainersApi {
 
     void archiveHead(HttpRequest req, HttpResponse resp) throws IOException {
         Container c = containers.get(req.param("id"));
-        PathStat st = statIn(c, fsRoot(c), cpPath(req));
+        String path = cpPath(req);
+        CpTarget t = cpTarget(c, path, true);
+        PathStat st = statIn(c, t.root(), t.path());
+        if (!t.root().equals(fsRoot(c))) {
+            // stat of a mount point through its source: the name stays the container path's base name
+            String[] seg = path.replaceAll("/+$", "").split("/");
+            String name = path.endsWith("/.") ? "." : seg.length == 0 ? "/" : seg[seg.length - 1];
+            st = new PathStat(name, st.size(), st.mode(), st.mtime(), st.linkTarget());
+        }
         resp.header("X-Docker-Container-Path-Stat", statHeader(st));
         resp.send(200, "application/json", new byte[0]);
     }
 
     void archiveGet(HttpRequest req, HttpResponse resp) throws IOException {
         Container c = containers.get(req.param("id"));
-        Path root = fsRoot(c);
-        String path = cpPath(req);
+        CpTarget t = cpTarget(c, cpPath(req), false);
+        Path root = t.root();
+        String path = t.path();
         PathStat st = statIn(c, root, path);
         resp.header("X-Docker-Container-Path-Stat", statHeader(st));
         OutputStream out = resp.stream(200, "application/x-tar");
@@ -789,11 +855,13 @@ final class ContainersApi {
 
     void archivePut(HttpRequest req, HttpResponse resp) throws IOException {
         Container c = containers.get(req.param("id"));
-        Path root = fsRoot(c);
-        String path = cpPath(req);
+        CpTarget t = cpTarget(c, cpPath(req), true);
+        Path root = t.root();
+        String path = t.path();
         PathStat st = statIn(c, root, path);
         if (!st.isDir()) throw WharfException.invalid("extraction point is not a directory");
-        if (c.hostConfig.path("ReadonlyRootfs").asBoolean(false)) throw WharfException.precondition("container rootfs is marked read-only");
+        if (t.readOnly()) throw WharfException.precondition("mounted volume is marked read-only");
+        if (t.root().equals(fsRoot(c)) && c.hostConfig.path("ReadonlyRootfs").asBoolean(false)) throw WharfException.precondition("container rootfs is marked read-only");
         ExtractOptions opts = req.bool("copyUIDGID") ? ExtractOptions.COPY_PRESERVE : ExtractOptions.copy(0, 0);
         Archive.extract(root, path, new java.io.BufferedInputStream(req.body(), 64 * 1024), opts);
         resp.send(200, "text/plain; charset=utf-8", new byte[0]);

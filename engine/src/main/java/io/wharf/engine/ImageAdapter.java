@@ -162,6 +162,30 @@ final class ImageAdapter {
         return out;
     }
 
+    /**
+     * For system df: each image's summary with SharedSize (its layers that other images use too), and the size of
+     * all distinct layers, as dockerd computes them; the CLI's RECLAIMABLE needs SharedSize != -1.
+     */
+    record DiskUsage(List<Map<String, Object>> images, long layersSize) {}
+
+    DiskUsage diskUsage(Containers cs) {
+        List<Image> all = list(ImageFilter.NONE);
+        Map<io.wharf.oci.Digest, Long> sizes = service.layerSizes();
+        Map<io.wharf.oci.Digest, Integer> uses = new java.util.HashMap<>();
+        for (Image i : all) for (var ch : new java.util.HashSet<>(i.chainIds())) uses.merge(ch, 1, Integer::sum);
+        long layers = 0;
+        for (var ch : uses.keySet()) layers += sizes.getOrDefault(ch, 0L);
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Image i : all) {
+            Map<String, Object> m = summary(i, cs);
+            long shared = 0;
+            for (var ch : new java.util.HashSet<>(i.chainIds())) if (uses.getOrDefault(ch, 0) > 1) shared += sizes.getOrDefault(ch, 0L);
+            m.put("SharedSize", shared);
+            out.add(m);
+        }
+        return new DiskUsage(out, layers);
+    }
+
     static Map<String, Object> summary(Image i, Containers cs) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("Containers", cs == null ? -1 : cs.usersOfImage(i.id().toString()).size());

@@ -64,7 +64,15 @@ final class ImagesApi {
                 f.get("since").isEmpty() ? null : f.get("since").getFirst(),
                 f.get("until").isEmpty() ? null : ContainersApi.parseTime(f.get("until").getFirst()), req.bool("all"));
         List<Object> out = new ArrayList<>();
-        for (Image i : images.list(filter)) out.add(ImageAdapter.summary(i, containers));
+        for (Image i : images.list(filter)) {
+            Map<String, Object> m = ImageAdapter.summary(i, containers);
+            if (!refs.isEmpty()) {
+                // as dockerd: only the names that matched the reference filter
+                m.put("RepoTags", i.repoTags().stream().filter(t -> io.wharf.image.ImageService.referenceMatches(t, refs)).toList());
+                m.put("RepoDigests", i.repoDigests().stream().filter(t -> io.wharf.image.ImageService.referenceMatches(t, refs)).toList());
+            }
+            out.add(m);
+        }
         resp.json(200, out);
     }
 

@@ -145,14 +145,30 @@ final class NetworksApi {
         Network n = net.get(req.param("id"));
         JsonNode b = req.json(JsonNode.class, Json.MAPPER.createObjectNode());
         Container c = containers.get(b.path("Container").asText(""));
-        List<String> aliases = ExecApi.strings(b.path("EndpointConfig").path("Aliases"));
-        String ip = b.path("EndpointConfig").path("IPAMConfig").path("IPv4Address").asText(null);
+        JsonNode epc = b.path("EndpointConfig");
+        List<String> aliases = ExecApi.strings(epc.path("Aliases"));
+        String ip = epc.path("IPAMConfig").path("IPv4Address").asText(null);
+        if (!n.driver().equals("bridge")) {
+            throw WharfException.invalid("container cannot be disconnected from host network or connected to host network");
+        }
         synchronized (c) {
-            if (!c.state.running || c.netnsPath == null) {
-                throw WharfException.conflict("container %s is not running or has no network namespace of its own; connect it while it runs", c.bareName());
+            String mode = c.networkMode();
+            if (mode.equals("host") || mode.equals("none") || mode.startsWith("container:")) {
+                throw WharfException.invalid("container sharing network namespace with another container or host cannot be connected to any other network");
             }
-            Endpoint ep = net.attach(new AttachRequest(c.id, c.bareName(), n.id(), java.nio.file.Path.of(c.netnsPath), aliases, List.of(), ip));
-            containers.recordEndpoint(c, ep);
+            if (c.networks.containsKey(n.name())) {
+                throw new WharfException(io.wharf.common.ErrorKind.PERMISSION_DENIED, String.format("endpoint with name %s already exists in network %s", c.bareName(), n.name()));
+            }
+            if (c.state.running && c.netnsPath != null) {
+                Endpoint ep = net.attach(new AttachRequest(c.id, c.bareName(), n.id(), java.nio.file.Path.of(c.netnsPath), aliases, List.of(), ip));
+                containers.recordEndpoint(c, ep);
+            } else {
+                // dockerd records the endpoint of a stopped container and attaches it at the next start
+                c.networks.put(n.name(), new Container.NetEndpoint(n.id(), "", "", "", 0, "", aliases, List.of()));
+            }
+            // kept in EndpointsConfig so every later start attaches it again
+            if (c.endpointsConfig == null) c.endpointsConfig = Json.MAPPER.createObjectNode();
+            c.endpointsConfig.set(n.name(), epc.isObject() ? epc.deepCopy() : Json.MAPPER.createObjectNode());
             containers.save(c);
         }
         containers.events().emit("network", "connect", n.id(), Map.of("container", c.id, "name", n.name(), "type", n.driver()));
@@ -164,8 +180,15 @@ final class NetworksApi {
         JsonNode b = req.json(JsonNode.class, Json.MAPPER.createObjectNode());
         Container c = containers.get(b.path("Container").asText(""));
         synchronized (c) {
-            net.detach(c.id, n.id());
+            if (!c.networks.containsKey(n.name())) {
+                throw new WharfException(io.wharf.common.ErrorKind.PERMISSION_DENIED, String.format("container %s is not connected to network %s", c.id, n.name()));
+            }
+            if (c.state.running) net.detach(c.id, n.id());
             c.networks.remove(n.name());
+            if (c.endpointsConfig != null) {
+                c.endpointsConfig.remove(n.name());
+                c.endpointsConfig.remove(n.id());
+            }
             containers.save(c);
         }
         containers.events().emit("network", "disconnect", n.id(), Map.of("container", c.id, "name", n.name(), "type", n.driver()));

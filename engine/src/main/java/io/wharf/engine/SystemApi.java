@@ -170,11 +170,9 @@ final class SystemApi {
 
     void df(HttpRequest req, HttpResponse resp) throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
-        List<Map<String, Object>> imgs = containers.images().summaries(containers);
-        long layers = 0;
-        for (Map<String, Object> i : imgs) layers += ((Number) i.getOrDefault("Size", 0L)).longValue();
-        m.put("LayersSize", layers);
-        m.put("Images", imgs);
+        ImageAdapter.DiskUsage du = containers.images().diskUsage(containers);
+        m.put("LayersSize", du.layersSize());
+        m.put("Images", du.images());
         ContainersApi capi = new ContainersApi(containers);
         List<Object> cs = new ArrayList<>();
         for (Container c : containers.all()) cs.add(capi.summary(c, c.state.copy(), true));

@@ -35,6 +35,39 @@ class EngineLogicTest {
     }
 
     @Test
+    void healthcheckMergesFromTheImageAndParsesAsDockerd() throws Exception {
+        ObjectNode cfg = (ObjectNode) Json.MAPPER.readTree("{\"Healthcheck\":{\"Interval\":1000000000}}");
+        Containers.mergeHealthcheck(cfg, new ImageConfig.Healthcheck(List.of("CMD-SHELL", "curl -f localhost"), 5_000_000_000L, 0, 0, 0, 4));
+        HealthMonitor.Check c = HealthMonitor.Check.of(cfg.path("Healthcheck"));
+        assertEquals(List.of("/bin/sh", "-c", "curl -f localhost"), c.argv());
+        assertEquals(Duration.ofSeconds(1), c.interval());        // the container's value wins
+        assertEquals(HealthMonitor.DEFAULT_TIMEOUT, c.timeout()); // neither set one
+        assertEquals(4, c.retries());                             // the image's
+        assertEquals(List.of("true"), HealthMonitor.Check.of(Json.MAPPER.readTree("{\"Test\":[\"CMD\",\"true\"]}")).argv());
+        assertNull(HealthMonitor.Check.of(Json.MAPPER.readTree("{\"Test\":[\"NONE\"]}")));
+        assertNull(HealthMonitor.Check.of(Json.MAPPER.createObjectNode()));
+        ObjectNode none = Json.MAPPER.createObjectNode();
+        Containers.mergeHealthcheck(none, null);
+        assertFalse(none.has("Healthcheck"));
+        assertEquals("30s", HealthMonitor.goDuration(Duration.ofSeconds(30)));
+        assertEquals("1m30s", HealthMonitor.goDuration(Duration.ofSeconds(90)));
+        assertEquals("500ms", HealthMonitor.goDuration(Duration.ofMillis(500)));
+        assertEquals("1.5s", HealthMonitor.goDuration(Duration.ofMillis(1500)));
+    }
+
+    @Test
+    void killSignalsCompareByNumberAsDockerdDoes() {
+        assertEquals(9, Containers.signalNumber("KILL"));
+        assertEquals(15, Containers.signalNumber("sigterm"));
+        assertEquals(3, Containers.signalNumber("3"));
+        assertEquals(-1, Containers.signalNumber("NOPE"));
+        assertTrue(Containers.sameSignal("SIGQUIT", "3"));
+        assertTrue(Containers.sameSignal("term", "SIGTERM"));
+        assertFalse(Containers.sameSignal("HUP", "TERM"));
+        assertFalse(Containers.sameSignal("NOPE", "NOPE"));
+    }
+
+    @Test
     void imageCmdIsUsedOnlyWithoutUserCommandOrEntrypoint() throws Exception {
         ObjectNode none = body("{\"Image\":\"x\",\"Cmd\":null,\"Env\":[\"A=user\"]}");
         Containers.mergeImageConfig(none, image(List.of("/entry"), List.of("default"), List.of("PATH=/bin", "A=image", "B=image")), ID);

@@ -318,6 +318,15 @@ public final class ImageService {
         return new Image(m.id(), c, tags, digests, m.parent(), created, size, m.lastTagTime(), chains);
     }
 
+    /** The unpacked size of each layer by chain ID (what {@code docker system df} adds up and shares out). */
+    public Map<Digest, Long> layerSizes() {
+        synchronized (lock) {
+            Map<Digest, Long> out = new HashMap<>();
+            for (Snapshotter.Layer l : snapshotter.layers()) out.put(l.chainId(), l.size());
+            return out;
+        }
+    }
+
     /** {@code docker images}: newest first. */
     public List<Image> list(ImageFilter f) {
         synchronized (lock) {
@@ -359,6 +368,23 @@ public final class ImageService {
             for (Pattern p : patterns) {
                 if (p.matcher(r.familiarString()).matches() || p.matcher(r.familiarName()).matches()) return true;
             }
+        }
+        return false;
+    }
+
+    /**
+     * Whether a familiar reference as an image lists it ({@code nginx:alpine}, {@code host:5000/x:1},
+     * {@code x@sha256:…}) matches one of the {@code reference} filter patterns. dockerd shows only the matching
+     * RepoTags/RepoDigests of a listed image when that filter is given, so {@code docker images nginx:alpine} prints one row.
+     */
+    public static boolean referenceMatches(String familiar, List<String> patterns) {
+        int at = familiar.indexOf('@');
+        int slash = familiar.lastIndexOf('/');
+        int colon = familiar.lastIndexOf(':');
+        String name = at >= 0 ? familiar.substring(0, at) : colon > slash ? familiar.substring(0, colon) : familiar;
+        for (String g : patterns) {
+            Pattern p = goPathMatch(g);
+            if (p.matcher(familiar).matches() || p.matcher(name).matches()) return true;
         }
         return false;
     }

@@ -52,6 +52,16 @@ class ImageServiceTest {
     }
 
     @Test
+    void referenceFilterMatchesEachListedName() {
+        assertTrue(ImageService.referenceMatches("nginx:alpine", List.of("nginx:alpine")));
+        assertFalse(ImageService.referenceMatches("10.0.0.181:5000/nginx:alpine", List.of("nginx:alpine")));
+        assertTrue(ImageService.referenceMatches("10.0.0.181:5000/nginx:alpine", List.of("10.0.0.181:5000/nginx")));
+        assertTrue(ImageService.referenceMatches("nginx:alpine", List.of("ngi*")));
+        assertTrue(ImageService.referenceMatches("nginx@sha256:abc", List.of("nginx")));
+        assertFalse(ImageService.referenceMatches("busybox:latest", List.of("nginx", "nginx:*")));
+    }
+
+    @Test
     void importBusyboxAndRunItInAnOverlay() throws Exception {
         Digest id = importBusybox("busybox:latest");
         Image img = svc.get("busybox");

@@ -305,6 +305,10 @@ public final class ConmonRuntime implements ContainerRuntime {
         // Docker reports a missing/unexecutable entrypoint as a create/start error with these words; the engine
         // maps them to exit 127/126 for `docker run`.
         if (w.contains("no such file or directory") || w.contains("executable file not found") || w.contains("permission denied")) {
+            // crun words it "executable file `x` not found in $PATH"; dockerd (runc) says exec: "x": ... and the CLI
+            // keys its exit code on those words
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("executable file `([^`]*)` not found in \\$PATH").matcher(why);
+            if (m.find()) why = "exec: \"" + m.group(1) + "\": executable file not found in $PATH";
             return new WharfException(ErrorKind.INVALID_ARGUMENT, "OCI runtime create failed: " + why);
         }
         return new WharfException(ErrorKind.INTERNAL, "OCI runtime create failed for " + id + ": " + why);
@@ -902,6 +906,21 @@ public final class ConmonRuntime implements ContainerRuntime {
             }
             if (spec.tty() && spec.height() > 0 && spec.width() > 0) {
                 proc.put("consoleSize", Map.of("height", spec.height(), "width", spec.width()));
+            }
+            // runc's own lookup, done here so the error carries dockerd's words (the CLI maps them to 127/126)
+            // rather than crun's; /proc/PID/root sees the container's mounts (volumes, binds) as the program will.
+            if (st.pid() > 0) {
+                Path procRoot = Path.of("/proc/" + st.pid() + "/root");
+                if (Files.isDirectory(procRoot)) {
+                    @SuppressWarnings("unchecked")
+                    List<String> finalEnv = (List<String>) proc.get("env");
+                    String cwd = String.valueOf(proc.getOrDefault("cwd", "/"));
+                    java.util.Optional<String> bad = Executables.problem(procRoot, spec.args().getFirst(), finalEnv, cwd);
+                    if (bad.isPresent()) {
+                        throw new WharfException(io.wharf.common.ErrorKind.INVALID_ARGUMENT,
+                                "OCI runtime exec failed: exec failed: unable to start container process: " + bad.get() + ": unknown");
+                    }
+                }
             }
             Path execDir = d.resolve("exec");
             Files.createDirectories(execDir);

@@ -25,6 +25,7 @@ import java.util.function.BiFunction;
  */
 public final class Authenticator {
     private final Map<String, UserInfo> staticTokens;
+    private final Map<X509Certificate, UserInfo> certUsers = new java.util.concurrent.ConcurrentHashMap<>();
     private final ServiceAccountTokens saTokens;
     /** (namespace, name) of a Secret -> the Secret, for bootstrap tokens (kube-system/bootstrap-token-<id>) and SA checks. */
     private final BiFunction<String, String, Optional<ObjectNode>> secretLookup;
@@ -37,11 +38,20 @@ public final class Authenticator {
     }
 
     public Optional<UserInfo> authenticate(X509Certificate[] certs, String authorization) {
-        if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            String token = authorization.substring(7).trim();
-            return token(token);
+        // kube-apiserver's order: x509 client certificate first, then bearer tokens.
+        if (certs != null && certs.length > 0) {
+            // Parsing the subject DN on every request is measurable at 10k req/s: remember it per certificate.
+            UserInfo u = certUsers.get(certs[0]);
+            if (u == null) {
+                if (certUsers.size() > 4096) certUsers.clear();
+                u = fromCert(certs[0]);
+                certUsers.put(certs[0], u);
+            }
+            return Optional.of(u);
         }
-        if (certs != null && certs.length > 0) return Optional.of(fromCert(certs[0]));
+        if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return token(authorization.substring(7).trim());
+        }
         return Optional.empty();
     }
 

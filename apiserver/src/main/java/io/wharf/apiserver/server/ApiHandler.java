@@ -350,6 +350,12 @@ public final class ApiHandler implements Consumer<HttpExchange> {
     }
 
     private void get(Ctx ctx, Req req) {
+        if (!wantsTable(ctx.ex)) {
+            KeyValue kv = storage.store().get(Storage.key(req.type(), req.namespace, req.name))
+                    .orElseThrow(() -> ApiException.notFound(req.type(), req.name));
+            sendJson(ctx.ex, 200, "application/json", storage.json(req.type(), kv), ctx.warnings);
+            return;
+        }
         ObjectNode obj = load(req);
         if (wantsTable(ctx.ex)) {
             sendJson(ctx, 200, table(ctx, req, List.of(obj), obj.path("metadata").path("resourceVersion").asText(), null, true));
@@ -360,7 +366,17 @@ public final class ApiHandler implements Consumer<HttpExchange> {
 
     // ---- list ----
 
-    private record Page(List<ObjectNode> items, long revision, String continueToken) {}
+    /**
+     * One page of a list: the raw versions, and the decoded objects where selectors needed them (null entries are
+     * decoded on demand by {@link #objects}; a plain JSON list never decodes, see {@link Storage#rawJson}).
+     */
+    private record Page(List<KeyValue> kvs, List<ObjectNode> items, long revision, String continueToken) {
+        List<ObjectNode> objects(Storage storage, ResourceType t) {
+            List<ObjectNode> out = new ArrayList<>(items.size());
+            for (int i = 0; i < items.size(); i++) out.add(items.get(i) != null ? items.get(i) : storage.decode(t, kvs.get(i)));
+            return out;
+        }
+    }
 
     private Page listPage(Ctx ctx, Req req) {
         HttpExchange ex = ctx.ex;
@@ -392,6 +408,7 @@ public final class ApiHandler implements Consumer<HttpExchange> {
             }
         }
         List<ObjectNode> items = new ArrayList<>();
+        List<KeyValue> kvs = new ArrayList<>();
         String pinned = fs.pinnedName();
         if (pinned != null && start == null) {
             ListResult lr = null;
@@ -406,16 +423,16 @@ public final class ApiHandler implements Consumer<HttpExchange> {
                 if (req.namespace == null && t.namespaced()) {
                     lr = storage.listRaw(prefix, null, 0, 0);
                     r = lr.revision();
-                    for (KeyValue k : lr.items()) if (k.key().endsWith("/" + pinned)) { ObjectNode o = storage.decode(t, k); if (ls.matches(o) && fs.matches(o)) items.add(o); }
-                    return new Page(items, r, null);
+                    for (KeyValue k : lr.items()) if (k.key().endsWith("/" + pinned)) { ObjectNode o = storage.decode(t, k); if (ls.matches(o) && fs.matches(o)) { items.add(o); kvs.add(k); } }
+                    return new Page(kvs, items, r, null);
                 }
                 r = Math.max(r, kv.map(KeyValue::modRevision).orElse(0L));
             }
             if (kv.isPresent()) {
                 ObjectNode o = storage.decode(t, kv.get());
-                if (ls.matches(o) && fs.matches(o)) items.add(o);
+                if (ls.matches(o) && fs.matches(o)) { items.add(o); kvs.add(kv.get()); }
             }
-            return new Page(items, r, null);
+            return new Page(kvs, items, r, null);
         }
         long snapshot;
         String next = start;
@@ -435,22 +452,25 @@ public final class ApiHandler implements Consumer<HttpExchange> {
             snapshot = lr.revision();
             rev = snapshot;
             more = lr.more();
-            for (KeyValue kv : lr.items()) {
+            boolean everything = ls.isEverything() && fs.isEverything();
+            for (int idx = 0; idx < lr.items().size(); idx++) {
+                KeyValue kv = lr.items().get(idx);
                 lastKey = kv.key();
-                ObjectNode o = storage.decode(t, kv);
-                if (ls.matches(o) && fs.matches(o)) {
+                ObjectNode o = everything ? null : storage.decode(t, kv);
+                if (everything || (ls.matches(o) && fs.matches(o))) {
                     items.add(o);
+                    kvs.add(kv);
                     if (limit > 0 && items.size() >= limit) {
                         // stop right after this item; more remain if the page had more items or the store has more
-                        boolean rest = more || lr.items().indexOf(kv) < lr.items().size() - 1;
+                        boolean rest = more || idx < lr.items().size() - 1;
                         String token = rest ? continueToken(snapshot, io.wharf.store.Keys.after(kv.key())) : null;
-                        return new Page(items, snapshot, token);
+                        return new Page(kvs, items, snapshot, token);
                     }
                 }
             }
             next = lr.continueKey();
         } while (more && next != null);
-        return new Page(items, snapshot, null);
+        return new Page(kvs, items, snapshot, null);
     }
 
     private static String continueToken(long rev, String start) {
@@ -471,18 +491,24 @@ public final class ApiHandler implements Consumer<HttpExchange> {
         Page page = listPage(ctx, req);
         ResourceType t = req.type();
         if (wantsTable(ctx.ex)) {
-            sendJson(ctx, 200, table(ctx, req, page.items, Long.toString(page.revision), page.continueToken, true));
+            sendJson(ctx, 200, table(ctx, req, page.objects(storage, t), Long.toString(page.revision), page.continueToken, true));
             return;
         }
-        ObjectNode out = Json.MAPPER.createObjectNode();
-        out.put("kind", t.listKind());
-        out.put("apiVersion", t.apiVersion());
-        ObjectNode md = out.putObject("metadata");
+        // The list is written from the stored bytes (resourceVersion spliced in), without decoding each object.
+        ObjectNode md = Json.MAPPER.createObjectNode();
         md.put("resourceVersion", Long.toString(page.revision));
         if (page.continueToken != null) md.put("continue", page.continueToken);
-        ArrayNode items = out.putArray("items");
-        for (ObjectNode o : page.items) items.add(o);
-        sendJson(ctx, 200, out);
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream(256 + page.kvs.size() * 512);
+        buf.writeBytes(("{\"kind\":\"" + t.listKind() + "\",\"apiVersion\":\"" + t.apiVersion() + "\",\"metadata\":").getBytes(StandardCharsets.UTF_8));
+        buf.writeBytes(Json.bytes(md));
+        buf.writeBytes(",\"items\":[".getBytes(StandardCharsets.UTF_8));
+        for (int i = 0; i < page.kvs.size(); i++) {
+            if (i > 0) buf.write(',');
+            ObjectNode decoded = page.items.get(i);
+            buf.writeBytes(decoded != null ? Json.bytes(decoded) : storage.json(t, page.kvs.get(i)));
+        }
+        buf.writeBytes("]}".getBytes(StandardCharsets.UTF_8));
+        sendJson(ctx.ex, 200, "application/json", buf.toByteArray(), ctx.warnings);
     }
 
     private ObjectNode table(Ctx ctx, Req req, List<ObjectNode> objs, String rv, String cont, boolean withColumns) {
@@ -560,7 +586,7 @@ public final class ApiHandler implements Consumer<HttpExchange> {
         metrics.watchStarted();
         HttpExchange.Stream out = null;
         try (w) {
-            out = ex.stream(200, table ? TABLE_V1 : "application/json", Map.of());
+            out = ex.wantsWebSocket() ? ex.upgradeToWebSocket() : ex.stream(200, table ? TABLE_V1 : "application/json", Map.of());
             var closed = ex.closed();
             boolean[] first = {true};
             Function<ObjectNode, JsonNode> render = o -> {
@@ -572,6 +598,8 @@ public final class ApiHandler implements Consumer<HttpExchange> {
             for (ObjectNode o : initial) out.write(event("ADDED", render.apply(o)));
             if (initialEvents && sendInitial && bookmarks) out.write(event("BOOKMARK", bookmark(t, from, true)));
             long deadline = System.nanoTime() + Duration.ofSeconds(timeout).toNanos();
+            // No selectors, no Table: events are written from the stored bytes without decoding.
+            boolean plain = !table && ls.isEverything() && fs.isEverything();
             long lastRev = from;
             long lastBookmark = System.nanoTime();
             while (!closed.isDone() && System.nanoTime() < deadline) {
@@ -586,6 +614,9 @@ public final class ApiHandler implements Consumer<HttpExchange> {
                 }
                 for (WatchEvent e : batch) {
                     switch (e) {
+                        case WatchEvent.Put p when plain -> out.write(rawEvent(p.kv().isCreate() ? "ADDED" : "MODIFIED", storage.json(t, p.kv())));
+                        case WatchEvent.Delete d when plain -> out.write(rawEvent("DELETED",
+                                storage.json(t, new KeyValue(d.prev().key(), d.prev().value(), d.prev().createRevision(), d.revision()))));
                         case WatchEvent.Put p -> {
                             ObjectNode now = storage.decode(t, p.kv());
                             boolean nowMatch = ls.matches(now) && fs.matches(now);
@@ -641,6 +672,16 @@ public final class ApiHandler implements Consumer<HttpExchange> {
         md.put("resourceVersion", Long.toString(rev));
         if (initialEnd) md.putObject("annotations").put("k8s.io/initial-events-end", "true");
         return o;
+    }
+
+    private static byte[] rawEvent(String type, byte[] obj) {
+        byte[] head = ("{\"type\":\"" + type + "\",\"object\":").getBytes(StandardCharsets.US_ASCII);
+        byte[] out = new byte[head.length + obj.length + 2];
+        System.arraycopy(head, 0, out, 0, head.length);
+        System.arraycopy(obj, 0, out, head.length, obj.length);
+        out[out.length - 2] = '}';
+        out[out.length - 1] = '\n';
+        return out;
     }
 
     private static byte[] event(String type, JsonNode obj) {
@@ -1181,7 +1222,7 @@ public final class ApiHandler implements Consumer<HttpExchange> {
         out.put("apiVersion", t.apiVersion());
         out.putObject("metadata");
         ArrayNode items = out.putArray("items");
-        for (ObjectNode o : page.items) {
+        for (ObjectNode o : page.objects(storage, req.type())) {
             Req one = new Req("delete", req.entry, o.path("metadata").path("namespace").asText(null), o.path("metadata").path("name").asText(), null, false);
             try {
                 items.add(deleteObject(ctx, one, one.name, opts));

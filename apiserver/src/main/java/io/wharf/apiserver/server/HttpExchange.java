@@ -101,19 +101,87 @@ public final class HttpExchange {
         if (!http2) r.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         if (extraHeaders != null) extraHeaders.forEach((k, v) -> r.headers().add(k, v));
         channel.writeAndFlush(r);
-        return new Stream();
+        return new ChunkedStream();
     }
 
-    public final class Stream {
-        /** Writes one chunk and waits until it is handed to the socket (back-pressure for slow watchers). */
+    /** A streamed response body: chunked HTTP, or WebSocket messages after an upgrade. */
+    public sealed interface Stream permits ChunkedStream, WebSocketStream {
+        /** Writes one message (a watch event) and waits while the socket is congested (back-pressure for slow watchers). */
+        void write(byte[] data) throws InterruptedException;
+
+        /** Ends the response (last chunk, or a WebSocket close frame). */
+        void end();
+    }
+
+    final class ChunkedStream implements Stream {
+        @Override
         public void write(byte[] data) throws InterruptedException {
             ChannelFuture f = channel.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(data)));
             if (!channel.isWritable()) f.await(30_000);
         }
 
+        @Override
         public void end() {
             ChannelFuture f = channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
             if (!http2 && !keepAlive) f.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /** True for an HTTP/1.1 request asking to upgrade to WebSocket (client-go and fabric8 watch this way). */
+    public boolean wantsWebSocket() {
+        return !http2 && "websocket".equalsIgnoreCase(headers.get("Upgrade"));
+    }
+
+    /**
+     * Completes the WebSocket handshake (RFC 6455) and returns a stream of text messages, one per write, as
+     * kube-apiserver's watch over WebSocket does. The subprotocol base64.binary.k8s.io is honoured (messages base64),
+     * plain JSON text otherwise.
+     */
+    public Stream upgradeToWebSocket() {
+        var req = new io.netty.handler.codec.http.DefaultFullHttpRequest(HttpVersion.HTTP_1_1, io.netty.handler.codec.http.HttpMethod.GET, uri);
+        req.headers().set(headers);
+        var factory = new io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory(
+                "wss://" + headers.get("Host") + uri, "base64.binary.k8s.io,base64.channel.k8s.io,v4.channel.k8s.io,channel.k8s.io", true, 1 << 20);
+        var hs = factory.newHandshaker(req);
+        if (hs == null) throw ApiException.badRequest("unsupported WebSocket version");
+        responded = true;
+        status = 101;
+        channel.pipeline().addLast(new io.netty.channel.SimpleChannelInboundHandler<io.netty.handler.codec.http.websocketx.WebSocketFrame>() {
+            @Override
+            protected void channelRead0(io.netty.channel.ChannelHandlerContext ctx, io.netty.handler.codec.http.websocketx.WebSocketFrame f) {
+                if (f instanceof io.netty.handler.codec.http.websocketx.CloseWebSocketFrame) ctx.close();
+                else if (f instanceof io.netty.handler.codec.http.websocketx.PingWebSocketFrame) ctx.writeAndFlush(new io.netty.handler.codec.http.websocketx.PongWebSocketFrame(f.content().retain()));
+            }
+        });
+        try {
+            hs.handshake(channel, req).sync();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            channel.close();
+        } finally {
+            req.release();
+        }
+        return new WebSocketStream("base64.binary.k8s.io".equals(hs.selectedSubprotocol()));
+    }
+
+    final class WebSocketStream implements Stream {
+        private final boolean base64;
+
+        WebSocketStream(boolean base64) { this.base64 = base64; }
+
+        @Override
+        public void write(byte[] data) throws InterruptedException {
+            int n = data.length > 0 && data[data.length - 1] == '\n' ? data.length - 1 : data.length;
+            String text = base64 ? java.util.Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(data, n))
+                    : new String(data, 0, n, java.nio.charset.StandardCharsets.UTF_8);
+            ChannelFuture f = channel.writeAndFlush(new io.netty.handler.codec.http.websocketx.TextWebSocketFrame(text));
+            if (!channel.isWritable()) f.await(30_000);
+        }
+
+        @Override
+        public void end() {
+            channel.writeAndFlush(new io.netty.handler.codec.http.websocketx.CloseWebSocketFrame(1000, ""))
+                    .addListener(ChannelFutureListener.CLOSE);
         }
     }
 }

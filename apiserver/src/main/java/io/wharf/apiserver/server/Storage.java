@@ -74,9 +74,42 @@ public final class Storage implements ObjectReader {
         }
     }
 
+    /**
+     * Encodes an object for the store, with apiVersion, kind and metadata first: {@link #json} relies on that order to
+     * splice the resourceVersion into the stored bytes without decoding them.
+     */
+    private static final java.util.regex.Pattern HEAD =
+            java.util.regex.Pattern.compile("^\\{\"apiVersion\":\"[^\"\\\\]*\",\"kind\":\"[^\"\\\\]*\",\"metadata\":\\{");
+
+    /**
+     * The JSON of a stored version with its resourceVersion, written from the stored bytes: the resourceVersion is
+     * spliced in right after {@code "metadata":{} (encode puts apiVersion, kind and metadata first), so reads skip a
+     * decode/encode round trip. Falls back to decoding for bytes of another shape.
+     */
+    public byte[] json(ResourceType t, KeyValue kv) {
+        byte[] raw = encrypted(t) ? secrets.decrypt(kv.value()) : kv.value();
+        String head = new String(raw, 0, Math.min(raw.length, 256), java.nio.charset.StandardCharsets.ISO_8859_1);
+        var m = HEAD.matcher(head);
+        if (!m.find()) return Json.bytes(decode(t, kv));
+        int at = m.end();
+        byte[] rv = ("\"resourceVersion\":\"" + kv.modRevision() + "\"" + (raw[at] == '}' ? "" : ",")).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] out = new byte[raw.length + rv.length];
+        System.arraycopy(raw, 0, out, 0, at);
+        System.arraycopy(rv, 0, out, at, rv.length);
+        System.arraycopy(raw, at, out, at + rv.length, raw.length - at);
+        return out;
+    }
+
     public byte[] encode(ResourceType t, ObjectNode obj) {
-        ObjectNode copy = obj.deepCopy();
-        copy.with("metadata").remove("resourceVersion");
+        ObjectNode copy = Json.MAPPER.createObjectNode();
+        copy.put("apiVersion", obj.path("apiVersion").asText(t.apiVersion()));
+        copy.put("kind", obj.path("kind").asText(t.kind()));
+        ObjectNode md = obj.path("metadata") instanceof ObjectNode m ? m.deepCopy() : Json.MAPPER.createObjectNode();
+        md.remove("resourceVersion");
+        copy.set("metadata", md);
+        obj.fields().forEachRemaining(e -> {
+            if (!copy.has(e.getKey())) copy.set(e.getKey(), e.getValue());
+        });
         byte[] b = Json.bytes(copy);
         return encrypted(t) ? secrets.encrypt(b) : b;
     }

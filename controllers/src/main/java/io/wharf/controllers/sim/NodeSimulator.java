@@ -82,6 +82,7 @@ public final class NodeSimulator implements Component {
         public Options withReadyDelay(Duration d) { return new Options(cpu, memory, pods, leaseInterval, d, completeAfter); }
         public Options withCompleteAfter(Duration d) { return new Options(cpu, memory, pods, leaseInterval, readyDelay, d); }
         public Options withCapacity(String c, String m, int p) { return new Options(c, m, p, leaseInterval, readyDelay, completeAfter); }
+        public Options withLeaseInterval(Duration d) { return new Options(cpu, memory, pods, d, readyDelay, completeAfter); }
     }
 
     private final KubernetesClient client;

@@ -120,6 +120,16 @@ public final class HttpServer implements AutoCloseable {
                 // Keep-alive needs the unread rest of the body consumed; a huge leftover is cheaper to drop by closing.
                 if (body.skip(Long.MAX_VALUE) < 0 || body.read() >= 0) return;
             }
+        } catch (BadRequest e) {
+            // Go's net/http (and so dockerd) answers an unparsable request with a bare 400 and closes; a client
+            // then sees why instead of an unexplained EOF.
+            log.debug("bad request: {}", e.getMessage());
+            try {
+                byte[] b = ("HTTP/1.1 " + e.status + "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
+                        + e.status).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                ch.write(java.nio.ByteBuffer.wrap(b));
+            } catch (IOException ignored) {
+            }
         } catch (IOException e) {
             log.trace("connection ended: {}", e.toString());
         } catch (RuntimeException e) {
@@ -135,6 +145,16 @@ public final class HttpServer implements AutoCloseable {
         }
     }
 
+    /** A request the server cannot parse; answered with {@link #status} before the connection closes. */
+    static final class BadRequest extends IOException {
+        final String status;
+
+        BadRequest(String status, String why) {
+            super(why);
+            this.status = status;
+        }
+    }
+
     record Head(String method, String target, String version, Map<String, String> headers) {}
 
     /** Reads the request line and headers; null on a clean EOF before a new request. */
@@ -143,12 +163,15 @@ public final class HttpServer implements AutoCloseable {
         while (line != null && line.isEmpty()) line = readLine(in); // tolerate stray CRLF between requests
         if (line == null) return null;
         String[] parts = line.split(" ");
-        if (parts.length != 3) throw new IOException("malformed request line: " + line);
+        if (parts.length != 3 || parts[0].isEmpty() || !parts[1].startsWith("/") && !parts[1].startsWith("http")
+                || !parts[2].startsWith("HTTP/1.")) {
+            throw new BadRequest("400 Bad Request", "malformed request line: " + line);
+        }
         Map<String, String> headers = new LinkedHashMap<>();
         int total = 0;
         for (String h; (h = readLine(in)) != null && !h.isEmpty(); ) {
             total += h.length();
-            if (total > 1 << 20) throw new IOException("request headers too large");
+            if (total > 1 << 20) throw new BadRequest("431 Request Header Fields Too Large", "request headers too large");
             int c = h.indexOf(':');
             if (c <= 0) continue;
             String k = h.substring(0, c).trim().toLowerCase(Locale.ROOT);
@@ -168,7 +191,7 @@ public final class HttpServer implements AutoCloseable {
                 return sb.toString();
             }
             sb.append((char) c);
-            if (sb.length() > 65536) throw new IOException("line too long");
+            if (sb.length() > 65536) throw new BadRequest("431 Request Header Fields Too Large", "line too long");
         }
         return sb.isEmpty() ? null : sb.toString();
     }
@@ -181,7 +204,7 @@ public final class HttpServer implements AutoCloseable {
             try {
                 return new BoundedInputStream(in, Long.parseLong(cl.trim()));
             } catch (NumberFormatException e) {
-                throw new IOException("bad Content-Length");
+                throw new BadRequest("400 Bad Request", "bad Content-Length");
             }
         }
         return InputStream.nullInputStream();

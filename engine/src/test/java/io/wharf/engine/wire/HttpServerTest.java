@@ -110,11 +110,16 @@ class HttpServerTest {
     }
 
     @Test
-    void malformedRequestLineClosesTheConnection() throws Exception {
-        try (Socket s = new Socket("127.0.0.1", port)) {
-            s.getOutputStream().write("NONSENSE\r\n\r\n".getBytes());
-            s.setSoTimeout(5000);
-            assertEquals("", readAll(s.getInputStream()));
+    void malformedRequestLineGets400ThenClose() throws Exception {
+        for (String bad : new String[]{"NONSENSE\r\n\r\n", "GET /x\r\n\r\n", "GET /x FTP/9\r\n\r\n",
+                "POST /echo HTTP/1.1\r\nContent-Length: zz\r\n\r\n"}) {
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                s.getOutputStream().write(bad.getBytes());
+                s.setSoTimeout(5000);
+                String got = readAll(s.getInputStream());
+                assertTrue(got.startsWith("HTTP/1.1 400 Bad Request\r\n"), bad + " -> " + got);
+                assertTrue(got.contains("Connection: close\r\n\r\n400 Bad Request"), got);
+            }
         }
     }
 }
