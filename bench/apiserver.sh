@@ -6,13 +6,15 @@
 #   cold start (process start -> /readyz 200; first start on an empty root, then a restart on the same root),
 #   GET one ConfigMap (32 conc., h2 and http/1.1), LIST of 100 ConfigMaps (8 conc.), creates (32 conc.),
 #   LIST of 10,000 pods (created first through the API), idle RSS and RSS with 10,000 pods,
-#   and (WATCH=1, the default) 1,000 watchers receiving each event of 100 writes/s.
+#   and (WATCH=1, the default) 1,000 watchers receiving each event of 100 writes/s; plus wrk (HTTP/1.1, static bearer
+#   token) for GET and LIST, as the anchor's second client, and h2load (nghttp2, HTTP/2, same token) for GET and LIST.
 # With K8S_ANCHOR=1 and the anchor built (anchors/k8s-anchor-build.sh, ~5 min) the same load runs against
 # kube-apiserver 1.20 in the same run; otherwise the anchor's figures from its earlier run are printed, labelled so.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd); TOP=$(cd "$HERE/.." && pwd)
 source "$TOP/scripts/lib.sh"; source "$HERE/lib.sh"
 need_root; use_java25
+command -v wrk >/dev/null || apt_install wrk; command -v h2load >/dev/null || apt_install nghttp2-client
 SECONDS_PER=${SECONDS_PER:-10}; PODS=${PODS:-10000}; WATCH=${WATCH:-1}; WATCHERS=${WATCHERS:-1000}
 need_bench_jar
 ANCH=$TOP/../shared/anchors
@@ -23,14 +25,18 @@ cleanup() { stop_pid "$spid"; rm -rf "$work"; }
 trap cleanup EXIT
 
 # `wharf server` when the CLI has it; else the API server alone through io.wharf.bench.ServeApi with bin/wharf's JVM flags
-if "$TOP/bin/wharf" --help 2>/dev/null | grep -qE "^ +server( |$)"; then
-  SERVER=(env LC_ALL=C.UTF-8 "$TOP/bin/wharf" server --root "$work/root" --run-dir "$work/run" --config-dir "$work/etc" --port "$port")
+if "$TOP/bin/wharf" --help 2>/dev/null | grep -E "^ +server( |$)" >/dev/null; then
+  SERVER=(env LC_ALL=C.UTF-8 "$TOP/bin/wharf" server --root "$work/root" --run-dir "$work/run" --config-dir "$work/etc" --port "$port"
+          --token-auth-file "$work/tokens.csv")
   how="bin/wharf server"
 else
   SERVER=(env LC_ALL=C.UTF-8 "$JAVA_HOME/bin/java" -XX:+UseSerialGC -Xss512k -XX:+UseCompactObjectHeaders -Xshare:auto
-          --enable-native-access=ALL-UNNAMED -cp "$BENCH_CP" io.wharf.bench.ServeApi --root "$work/root" --port "$port")
+          --enable-native-access=ALL-UNNAMED -cp "$BENCH_CP" io.wharf.bench.ServeApi --root "$work/root" --port "$port" --token-file "$work/tokens.csv")
   how="io.wharf.bench.ServeApi (bin/wharf has no 'server' command yet)"
 fi
+# a static bearer token for wrk (which cannot present a client certificate), as the anchor's wrk figures used one
+TOKEN=wharf-bench-$RANDOM$RANDOM
+echo "$TOKEN,wharf-bench,wharf-bench,\"system:masters\"" > "$work/tokens.csv"
 took=""
 start_server() { # sets spid, and took = seconds from launch to /readyz 200 (not in $(...): spid must reach this shell)
   local t0; t0=$(now)
@@ -67,6 +73,46 @@ run_all() { # tag kubeconfig extra-args... : one JSON line per figure into $work
 # the namespace for creates must exist first
 AB seed "$kc" --ns benchcreate --count 0 --c 1 >/dev/null
 run_all wharf "$kc"
+# wrk (C, HTTP/1.1, 2 threads): the anchor's second client; its figures do not depend on a JVM client sharing the CPU
+wrk_line() { # label conc path
+  wrk -t2 -c"$2" -d"${SECONDS_PER}s" --latency -H "Authorization: Bearer $TOKEN" -H 'Accept: application/json' \
+    "https://127.0.0.1:$port$3" >"$work/wrk.txt" 2>&1 || true
+  python3 - "$work/wrk.txt" "$1" <<'PY' >>"$work/wharf.jsonl"
+import json, re, sys
+t = open(sys.argv[1]).read()
+rps = re.search(r'Requests/sec:\s+([\d.]+)', t)
+p99 = re.search(r'\n\s+99%\s+([\d.]+)(us|ms|s)\b', t)
+p99ms = (float(p99.group(1)) * {'us': 0.001, 'ms': 1, 's': 1000}[p99.group(2)]) if p99 else None
+non2xx = re.search(r'Non-2xx or 3xx responses: (\d+)', t)
+print(json.dumps({"label": sys.argv[2], "rps": float(rps.group(1)) if rps else None, "p99_ms": p99ms,
+                  "errors": int(non2xx.group(1)) if non2xx else 0}, separators=(",", ":")))
+PY
+}
+# h2load (nghttp2, C): the same for HTTP/2, one stream per connection (closed loop like apibench); no percentiles
+h2load_line() { # label conc path
+  h2load -t2 -c"$2" -m1 --warm-up-time=1 -D"$SECONDS_PER" -H "Authorization: Bearer $TOKEN" -H 'Accept: application/json' \
+    "https://127.0.0.1:$port$3" >"$work/h2load.txt" 2>&1 || true
+  python3 - "$work/h2load.txt" "$1" <<'PY' >>"$work/wharf.jsonl"
+import json, re, sys
+t = open(sys.argv[1]).read()
+rps = re.search(r'([\d.]+) req/s', t)
+req = re.search(r'time for request:\s+(\S+)\s+(\S+)\s+(\S+)', t)
+ms = lambda v: float(re.match(r'[\d.]+', v).group()) * (0.001 if v.endswith('us') else 1000 if v.endswith('s') and not v.endswith('ms') else 1)
+codes = re.search(r'status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx', t)
+print(json.dumps({"label": sys.argv[2], "rps": float(rps.group(1)) if rps else None,
+                  "mean_ms": ms(req.group(3)) if req else None, "max_ms": ms(req.group(2)) if req else None,
+                  "errors": (int(codes.group(3)) + int(codes.group(4))) if codes else None}, separators=(",", ":")))
+PY
+}
+if command -v h2load >/dev/null; then
+  h2load_line "h2load get c=32" 32 /api/v1/namespaces/bench100/configmaps/cm-0
+  h2load_line "h2load list100 c=8" 8 /api/v1/namespaces/bench100/configmaps
+fi
+if command -v wrk >/dev/null; then
+  wrk_line "wrk get c=32" 32 /api/v1/namespaces/bench100/configmaps/cm-0
+  wrk_line "wrk get c=8" 8 /api/v1/namespaces/bench100/configmaps/cm-0
+  wrk_line "wrk list100 c=8" 8 /api/v1/namespaces/bench100/configmaps
+fi
 t=$(now); AB seed "$kc" --ns benchpods --kind pods --count "$PODS" --c 32 --label "seed $PODS pods" >>"$work/wharf.jsonl"
 seed_s=$(python3 -c "print('%.1f' % ($(now)-$t))")
 AB list "$kc" --path /api/v1/namespaces/benchpods/pods --c 1 --n 10 --warmup 2 --label "list $PODS pods" >>"$work/wharf.jsonl"
@@ -102,6 +148,11 @@ line "get http/1.1 c=32" "GET 1 ConfigMap, http/1.1, 32 (req/s)" "4892$ref" "-"
 line "list100 h2 c=8" "LIST 100 ConfigMaps, h2, 8 conc (req/s)" "1013$ref" "24.7$ref"
 line "list100 http/1.1 c=8" "LIST 100 ConfigMaps, http/1.1, 8" "1286$ref" "-"
 line "create h2 c=32" "create ConfigMap, h2, 32 conc (/s)" "1909$ref" "72.8$ref"
+line "h2load get c=32" "h2load GET 1 CM, token, h2, 32 (req/s)" "-" "-"
+line "h2load list100 c=8" "h2load LIST 100 CMs, token, h2, 8" "-" "-"
+line "wrk get c=32" "wrk GET 1 ConfigMap, token, 32 (req/s)" "4892*" "-"
+line "wrk get c=8" "wrk GET 1 ConfigMap, token, 8 (req/s)" "3982*" "-"
+line "wrk list100 c=8" "wrk LIST 100 ConfigMaps, token, 8" "1286*" "-"
 w=$(grep -F '"label":"list '"$PODS"' pods' "$work/wharf.jsonl" | head -1 || true)
 printf '%-40s %10s\n' "LIST $PODS pods, 1 conc: p50 ms (10 runs)" "$([ -n "$w" ] && field "$w" p50_ms || echo -)"
 printf '%-40s %10s   (%s s to create them through the API, 32 conc)\n' "  ... max ms" "$([ -n "$w" ] && field "$w" max_ms || echo -)" "$seed_s"
@@ -113,7 +164,8 @@ fi
 printf '%-40s %10s %9s %9s\n' "cold start -> /readyz, empty root (s)" "$cold_first" "" "3.95*"
 printf '%-40s %10s %9s %9s\n' "restart -> /readyz, same root (s)" "$cold_again" "" "-"
 printf '%-40s %10s %9s %9s\n' "RSS idle (MB)" "$idle" "" "335+52*"
-printf '%-40s %10s %9s %9s\n' "RSS with $PODS pods + ~10k ConfigMaps (MB)" "$busy" "" "506*"
+cms=$(python3 -c 'import json,sys; print(300 + sum(json.loads(l).get("requests", 0) for l in open(sys.argv[1]) if "\"create " in l) + 200)' "$work/wharf.jsonl")
+printf '%-40s %10s %9s %9s\n' "RSS, $PODS pods + $cms ConfigMaps (MB)" "$busy" "" "506*"
 printf '%-40s %10s\n' "RSS after the watch run (MB)" "$after"
 [ "$anchor" = 1 ] || echo "* reference (earlier run): Kubernetes 1.20.2 anchor (kube-apiserver + etcd 3.4) from anchors/k8s-1.20-notes.md §4 / issue 5, not measured in this run; GET http/1.1 and LIST http/1.1 there were wrk with a bearer token; cold start there is the apiserver's /readyz in a cold cluster start; its RSS 506 MB was with ~10k ConfigMaps"
 echo "# raw:"; cat "$work/wharf.jsonl"; [ "$anchor" = 1 ] && cat "$work/anchor.jsonl" || true

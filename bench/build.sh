@@ -22,7 +22,7 @@ wpid="" dpid=""
 cleanup() {
   stop_pid "$wpid"; stop_pid "$dpid"
   dockerd_cleanup; wharf_bridge_cleanup wharfbench1 10.233.1.0/24
-  umount_work; rm -rf "$work"
+  umount_work; remove_work
 }
 trap cleanup EXIT
 busybox_tar "$work/busybox.tar"

@@ -22,7 +22,7 @@ cleanup() {
   [ -n "$dpid" ] && { $D ps -aq 2>/dev/null | xargs -r $D rm -f >/dev/null 2>&1 || true; }
   stop_pid "$wpid"; stop_pid "$dpid"
   dockerd_cleanup; wharf_bridge_cleanup wharfbench0 10.233.0.0/24
-  umount_work; rm -rf "$work"
+  umount_work; remove_work
 }
 trap cleanup EXIT
 busybox_tar "$work/busybox.tar"

@@ -46,7 +46,8 @@ busybox_tar() {
 }
 
 # unreachable_route CIDR: packets to a range we use never leave through the default route once our bridges are gone
-unreachable_route() { ip route show table main | grep -q "^unreachable $1 " || ip route add unreachable "$1" metric 4000; }
+# (no `| grep -q` under pipefail: grep's early exit would fail the pipe with SIGPIPE)
+unreachable_route() { [[ $'\n'"$(ip route show table main)" == *$'\n'"unreachable $1 "* ]] || ip route add unreachable "$1" metric 4000; }
 
 # wait_docker "CLI" PID LOG: until the daemon answers
 wait_docker() {
@@ -85,6 +86,8 @@ wharf_bridge_cleanup() {
   ip link del "$1" 2>/dev/null || true
 }
 umount_work() { grep -o " $work/[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true; }
+# remove_work: daemonized helpers (containerd shims, conmon) may still write under $work for a moment after their daemon
+remove_work() { rm -rf "$work"; sleep 1; rm -rf "$work"; }
 
 # hf_median NAME RUNS WARMUP COMMAND: hyperfine's median in ms. A run that fails or hangs (killed after CMD_TIMEOUT s:
 # the docker CLI waits forever if a daemon never answers) stays in the sample, so one bad run moves the median
@@ -104,6 +107,10 @@ print('%.1f' % (r['median'] * 1000))
 PY
   else
     echo "$name: $(grep -iE 'error|failed' "$work/$name.out" | head -3 | tr '\n' ' ')" >>"$work/failures"; echo -
+  fi
+  # say why once: run a failing command again and keep the end of its stderr
+  if grep -q "^$name:" "$work/failures" 2>/dev/null; then
+    echo "  $name, once more: $(timeout -k 5 "$CMD_TIMEOUT" $* 2>&1 >/dev/null | tail -2 | tr '\n' ' ')" >>"$work/failures"
   fi
 }
 print_failures() { [ -s "$work/failures" ] && sed 's/^/# FAILED: /' "$work/failures" || true; }

@@ -6,25 +6,34 @@
 #     goes up each time) and then warmed by a 1 MiB push to another repository; the pull target removed before every pull;
 #   - 1,000 manifest GETs by tag from 32 concurrent connections (io.wharf.bench.RegistryBench): p50/p99, median of
 #     GET_RUNS runs;
-#   - registry RSS: idle just after start (alone), and after the runs.
+#   - registry RSS: idle just after start (alone), and after the runs;
+#   - ENGINES=1 (default): `docker pull` of the image (including unpacking) from the distribution registry through
+#     Wharf's engine and then through dockerd 20.10 (each started here, alone, temp roots), image removed before each
+#     of RUNS pulls (plus one warm-up pull).
 # Prints one line per figure and the ratio Wharf/reference.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd); TOP=$(cd "$HERE/.." && pwd)
 source "$TOP/scripts/lib.sh"; source "$HERE/lib.sh"
 need_root; use_java25
-RUNS=${RUNS:-5}; GET_RUNS=${GET_RUNS:-3}; SIZE_MIB=${SIZE_MIB:-100}
+RUNS=${RUNS:-5}; GET_RUNS=${GET_RUNS:-3}; SIZE_MIB=${SIZE_MIB:-100}; ENGINES=${ENGINES:-1}
 command -v umoci >/dev/null || apt_install umoci
 command -v docker-registry >/dev/null || apt_install docker-registry
 need_bench_jar
 work=$(mktemp -d /var/tmp/wharf-bench-registry.XXXXXX)
 wport=$(free_port); dport=$(free_port)
-wpid="" dpid=""
-cleanup() { stop_pid "$wpid"; stop_pid "$dpid"; rm -rf "$work"; }
+wpid="" dpid="" epid="" dockerd_pid=""
+DOCKER=${DOCKER:-$(command -v docker)}
+esock=$work/engine.sock dsock=$work/dockerd.sock
+cleanup() {
+  stop_pid "$wpid"; stop_pid "$dpid"; stop_pid "$epid"; stop_pid "$dockerd_pid"
+  dockerd_cleanup; wharf_bridge_cleanup wharfbench2 10.233.4.0/24
+  umount_work; remove_work
+}
 trap cleanup EXIT
 
 wait_v2() { # port pid name
   for i in $(seq 1 300); do
-    curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/v2/" 2>/dev/null | grep -qE '200|401' && return 0
+    curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/v2/" 2>/dev/null | grep -E '200|401' >/dev/null && return 0
     kill -0 "$2" 2>/dev/null || { echo "$3 exited; log:" >&2; tail -20 "$work/$3.log" >&2; exit 1; }
     sleep 0.05
   done
@@ -114,10 +123,41 @@ getjson() { # label port -> JSON lines, one per run
 }
 getjson wharf "$wport" > "$work/w-get.jsonl"; getjson dist "$dport" > "$work/d-get.jsonl"
 w_busy=$(rss_mb "$wpid"); d_busy=$(rss_mb "$dpid")
+stop_pid "$wpid"; wpid=""   # the engines pull from the distribution registry: only the engine differs
+
+# engine_pulls "CLI" -> seconds of each timed pull (the image removed before each; the first pull is a warm-up)
+engine_pulls() {
+  local ref=127.0.0.1:$dport/bench/rand100:latest t out=()
+  for i in $(seq 0 "$RUNS"); do
+    $1 rmi -f "$ref" >/dev/null 2>&1 || true
+    t=$(now); timeout -k 5 120 $1 pull -q "$ref" >/dev/null 2>>"$work/pull-errors" || echo "pull failed: $1" >>"$work/pull-errors"
+    t=$(python3 -c "print($(now)-$t)")
+    [ "$i" = 0 ] || out+=("$t")
+  done
+  echo "${out[*]}"
+}
+e_pull=() k_pull=()
+if [ "$ENGINES" = 1 ]; then
+  unreachable_route 10.233.4.0/24; unreachable_route 10.233.5.0/24
+  "$TOP/bin/wharf" engine --root "$work/eroot" --run-dir "$work/erun" --socket "$esock" \
+    --bridge wharfbench2 --bridge-subnet 10.233.4.0/24 >"$work/engine.log" 2>&1 &
+  epid=$!
+  wait_docker "$DOCKER -H unix://$esock" "$epid" "$work/engine.log"
+  read -r -a e_pull <<<"$(engine_pulls "$DOCKER -H unix://$esock")"
+  stop_pid "$epid"; epid=""
+  if command -v dockerd >/dev/null; then
+    # start_dockerd sets dpid, which names the distribution registry in this script: keep them apart
+    reg_pid=$dpid; start_dockerd "$dsock" 10.233.5.1/24; dockerd_pid=$dpid; dpid=$reg_pid
+    wait_docker "$DOCKER -H unix://$dsock" "$dockerd_pid" "$work/dockerd.log"
+    read -r -a k_pull <<<"$(engine_pulls "$DOCKER -H unix://$dsock")"
+    stop_pid "$dockerd_pid"; dockerd_pid=""
+  fi
+fi
 
 pick() { python3 -c 'import json,statistics,sys; print("%.2f" % statistics.median(json.loads(l)[sys.argv[2]] for l in open(sys.argv[1])))' "$@"; }
 errs() { python3 -c 'import json,sys; print(sum(json.loads(l)["errors"] for l in open(sys.argv[1])))' "$1"; }
 mibs() { python3 -c "print('%.0f' % ($bytes/1048576/$1))"; }
+ms() { [ "$1" = - ] && echo - || python3 -c "print('%.0f' % ($1*1000))"; }
 wpu=$(median "${w_push[@]}"); dpu=$(median "${d_push[@]}"); wpl=$(median "${w_pull[@]}"); dpl=$(median "${d_pull[@]}")
 printf '%-44s %10s %10s %8s\n' figure wharf dist-2.8 ratio
 printf '%-44s %10s %10s %8s\n' "skopeo push $mib MiB (ms, median)" "$(python3 -c "print('%.0f' % ($wpu*1000))")" "$(python3 -c "print('%.0f' % ($dpu*1000))")" "$(ratio "$wpu" "$dpu")"
@@ -130,4 +170,11 @@ done
 printf '%-44s %10s %10s\n' "  GET errors (all runs)" "$(errs "$work/w-get.jsonl")" "$(errs "$work/d-get.jsonl")"
 printf '%-44s %10s %10s %8s\n' "registry RSS idle, fresh start (MB)" "$w_idle" "$d_idle" "$(ratio "$w_idle" "$d_idle")"
 printf '%-44s %10s %10s %8s\n' "registry RSS after the runs (MB)" "$w_busy" "$d_busy" "$(ratio "$w_busy" "$d_busy")"
+if [ "$ENGINES" = 1 ]; then
+  ep=$([ ${#e_pull[@]} -gt 0 ] && median "${e_pull[@]}" || echo -); kp=$([ ${#k_pull[@]} -gt 0 ] && median "${k_pull[@]}" || echo -)
+  printf '%-44s %10s %10s %8s\n' "docker pull incl. unpack (ms; engine)" "$(ms "$ep")" "$(ms "$kp")" "$(ratio "$ep" "$kp")"
+  printf '%-44s %10s %10s\n' "  (columns: Wharf engine | dockerd 20.10)" "" ""
+  [ -s "$work/pull-errors" ] && sed 's/^/# pull: /' "$work/pull-errors" | sort | uniq -c | head -5 || true
+fi
+echo "# runs (s): engine pull ${e_pull[*]:-}; dockerd pull ${k_pull[*]:-}"
 echo "# runs (s): wharf push ${w_push[*]}; dist push ${d_push[*]}; wharf pull ${w_pull[*]}; dist pull ${d_pull[*]}"

@@ -43,7 +43,6 @@ public final class ApiServer implements Component {
     private final Store injectedStore;
     private Store store;
     private WatchCache cache;
-    private Thread compactor;
     private Pki pki;
     private ResourceRegistry registry;
     private HttpFrontend frontend;
@@ -68,6 +67,15 @@ public final class ApiServer implements Component {
 
     @Override
     public synchronized void start() throws Exception {
+        try {
+            doStart();
+        } catch (Exception | Error e) {
+            close(); // release the store and the port of a half-started server
+            throw e;
+        }
+    }
+
+    private void doStart() throws Exception {
         long t0 = System.nanoTime();
         pki = Pki.loadOrCreate(config.pkiDir(), config.extraSans());
         store = injectedStore != null ? injectedStore : openStore(config);
@@ -84,7 +92,10 @@ public final class ApiServer implements Component {
         ResourceType secrets = registry.byResource("", "v1", "secrets").orElseThrow().type();
         Authenticator authn = new Authenticator(Authenticator.readTokenFile(config.tokenFile()), saTokens,
                 (ns, name) -> storage.get(secrets, ns, name));
-        Rbac rbac = new Rbac(storage, store::currentRevision);
+        java.util.concurrent.atomic.AtomicLong rbacChanges = new java.util.concurrent.atomic.AtomicLong();
+        for (ResourceType t : List.of(Rbac.ROLES, Rbac.CLUSTER_ROLES, Rbac.ROLE_BINDINGS, Rbac.CLUSTER_ROLE_BINDINGS))
+            followChanges(Storage.prefix(t, null), rbacChanges);
+        Rbac rbac = new Rbac(storage, store::currentRevision, rbacChanges::get);
         String[] v = config.kubernetesVersion().split("\\.");
         handler = new ApiHandler(registry, storage, kinds, authn, rbac, saTokens, new Metrics(),
                 new ApiHandler.VersionInfo(v[0], v[1], "v" + config.kubernetesVersion()));
@@ -93,28 +104,28 @@ public final class ApiServer implements Component {
         handler.setServerAddress(host + ":" + port());
         Bootstrap.run(registry, storage, kinds == null ? List.of() : kinds.bootstrapObjects(), hostIp(), port());
         Kubeconfig.write(config.kubeconfigPath(), Kubeconfig.admin(pki, serverUrl()));
-        if (config.store().equals("etcd")) startCompactor();
         handler.setReady(true);
         log.info("API server serving on {} ({} ms), kubeconfig {}", serverUrl(), (System.nanoTime() - t0) / 1_000_000, config.kubeconfigPath());
     }
 
-    /**
-     * etcd keeps every revision until compacted; like kube-apiserver, compact every 5 minutes to the revision seen 5
-     * minutes earlier, so watchers and paged lists have a 5-minute window. (SQLite compacts by itself.)
-     */
-    private void startCompactor() {
-        compactor = Thread.ofVirtual().name("apiserver-compactor").start(() -> {
-            long previous = 0;
+    /** Bumps {@code counter} on every change under {@code prefix} (and on every re-watch, to be safe). */
+    private void followChanges(String prefix, java.util.concurrent.atomic.AtomicLong counter) {
+        Thread.ofVirtual().name("apiserver-follow-" + prefix).start(() -> {
             while (!closed) {
-                try {
-                    Thread.sleep(java.time.Duration.ofMinutes(5));
-                    long now = store.currentRevision();
-                    if (previous > 0) store.compact(previous);
-                    previous = now;
+                try (io.wharf.store.Watch w = cache.watch(prefix, cache.revision(), false)) {
+                    counter.incrementAndGet();
+                    while (!closed) {
+                        if (!w.pollBatch(256, java.time.Duration.ofSeconds(1)).isEmpty()) counter.incrementAndGet();
+                    }
                 } catch (InterruptedException e) {
                     return;
                 } catch (RuntimeException e) {
-                    log.warn("compaction failed: {}", e.toString());
+                    counter.incrementAndGet();
+                    try {
+                        Thread.sleep(200);
+                    } catch (InterruptedException ie) {
+                        return;
+                    }
                 }
             }
         });
@@ -177,7 +188,6 @@ public final class ApiServer implements Component {
         if (closed) return;
         closed = true;
         if (handler != null) handler.setReady(false);
-        if (compactor != null) compactor.interrupt();
         if (frontend != null) frontend.close();
         if (cache != null) cache.close();
         if (store != null) {

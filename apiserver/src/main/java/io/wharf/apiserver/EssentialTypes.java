@@ -1,7 +1,6 @@
 package io.wharf.apiserver;
 
 import java.util.List;
-import java.util.Set;
 
 /**
  * Types the serving core itself depends on (namespaces for namespace checks, secrets for bootstrap tokens, RBAC for
@@ -28,6 +27,4 @@ final class EssentialTypes {
         for (ResourceType t : types)
             if (r.byResource(t.group(), t.version(), t.plural()).isEmpty()) r.register(t);
     }
-
-    static final Set<String> NAMES = Set.of("namespaces", "configmaps", "secrets");
 }

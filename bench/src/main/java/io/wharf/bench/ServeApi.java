@@ -18,8 +18,11 @@ public final class ServeApi {
         Args a = new Args(argv);
         Path root = Path.of(a.str("root", null));
         int port = a.integer("port", 6443);
+        String tokens = a.str("token-file", "");
         a.done();
-        ApiServer s = new ApiServer(ApiServerConfig.underRoot(root).withPort(port));
+        ApiServerConfig config = ApiServerConfig.underRoot(root).withPort(port);
+        if (!tokens.isEmpty()) config = config.withTokenFile(Path.of(tokens));
+        ApiServer s = new ApiServer(config);
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try { s.close(); } catch (Exception ignored) { /* exiting */ }

@@ -10,13 +10,16 @@ import io.wharf.store.Store;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
 
 /**
  * The store under the API server (issue 5, "Speed": creates durable), without HTTP: Wharf's SQLite store, Wharf's
  * etcd store on a local etcd, and raw etcd through jetcd (the floor any etcd-backed store stands on), side by side.
  * Creates come from {@code --c} concurrent writers (each create is acknowledged only once durable: SQLite WAL with
- * synchronous=FULL; etcd's own fsync), gets from {@code --c} readers of 100 keys. One JSON line per figure.
+ * synchronous=FULL; etcd's own fsync), gets from {@code --c} readers of 100 of the keys just created. One JSON line per figure.
  *
  * <pre>
  * StoreBench sqlite --dir /tmp/x --c 32 --n 4000 --seconds 5
@@ -69,10 +72,12 @@ public final class StoreBench {
     private static void wharf(String name, Store s, int c, long n, Duration d, String run) throws Exception {
         String prefix = "/registry/configmaps/bench-" + run + "/";
         Load.run("warmup", c, 200, Duration.ofMinutes(1), (w, i) -> { s.create(prefix + "warm-" + w + "-" + i, VALUE); return 200; });
+        List<String> made = Collections.synchronizedList(new ArrayList<>());
         System.out.println(Load.run(name + " create c=" + c, c, n, Duration.ofMinutes(10),
-                (w, i) -> { s.create(prefix + "cm-" + w + "-" + i, VALUE); return 201; }).json());
+                (w, i) -> { s.create(prefix + "cm-" + w + "-" + i, VALUE); made.add(prefix + "cm-" + w + "-" + i); return 201; }).json());
+        String[] keys = made.subList(0, Math.min(100, made.size())).toArray(String[]::new);
         System.out.println(Load.run(name + " get c=" + c, c, 0, d,
-                (w, i) -> s.get(prefix + "cm-" + w + "-" + (i % 20)).isPresent() ? 200 : 404).json());
+                (w, i) -> s.get(keys[(int) ((w * 7 + i) % keys.length)]).isPresent() ? 200 : 404).json());
     }
 
     private static void raw(String[] endpoints, int c, long n, Duration d, String run) throws Exception {
@@ -80,10 +85,12 @@ public final class StoreBench {
             KV kv = client.getKVClient();
             String prefix = "/raw-bench/" + run + "/";
             Load.run("warmup", c, 200, Duration.ofMinutes(1), (w, i) -> { kv.put(key(prefix + "warm-" + w + "-" + i), ByteSequence.from(VALUE)).get(); return 200; });
+            List<String> made = Collections.synchronizedList(new ArrayList<>());
             System.out.println(Load.run("raw-etcd put c=" + c, c, n, Duration.ofMinutes(10),
-                    (w, i) -> { kv.put(key(prefix + "cm-" + w + "-" + i), ByteSequence.from(VALUE)).get(); return 201; }).json());
+                    (w, i) -> { kv.put(key(prefix + "cm-" + w + "-" + i), ByteSequence.from(VALUE)).get(); made.add(prefix + "cm-" + w + "-" + i); return 201; }).json());
+            String[] keys = made.subList(0, Math.min(100, made.size())).toArray(String[]::new);
             System.out.println(Load.run("raw-etcd get c=" + c, c, 0, d,
-                    (w, i) -> kv.get(key(prefix + "cm-" + w + "-" + (i % 20))).get().getCount() == 1 ? 200 : 404).json());
+                    (w, i) -> kv.get(key(keys[(int) ((w * 7 + i) % keys.length)])).get().getCount() == 1 ? 200 : 404).json());
         }
     }
 

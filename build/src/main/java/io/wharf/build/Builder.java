@@ -416,7 +416,7 @@ public final class Builder {
         Dockerfile readContext() {
             try {
                 Files.createDirectory(ctx);
-                try (InputStream in = Compression.decompress(req.context())) {
+                try (InputStream in = new TarEndPadding(Compression.decompress(req.context()))) {
                     Archive.applyLayer(ctx, in, new ExtractOptions(false, false, false, 0, 0, false));
                 }
             } catch (WharfException e) {
@@ -1457,6 +1457,63 @@ public final class Builder {
         if (d == Math.rint(d)) return Long.toString((long) d);
         String s = String.format(Locale.ROOT, "%.9f", d);
         return s.replaceAll("0+$", "");
+    }
+
+    /**
+     * Completes a tar stream that ends without its last entry's padding and end-of-archive blocks: the docker CLI
+     * sends exactly that for {@code docker build -f - .} (it appends a generated .dockerignore and stops after its
+     * data; GNU tar says "Unexpected EOF in archive"), and dockerd accepts it. At EOF this adds zeros up to the next
+     * 512-byte boundary plus two zero blocks; after a complete tar the extra zeros are never read as entries.
+     */
+    static final class TarEndPadding extends java.io.FilterInputStream {
+        private long count;
+        private long padLeft = -1;
+
+        TarEndPadding(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] b = new byte[1];
+            int n = read(b, 0, 1);
+            return n < 0 ? -1 : b[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) return 0;
+            if (padLeft < 0) {
+                int n = in.read(b, off, len);
+                if (n >= 0) {
+                    count += n;
+                    return n;
+                }
+                padLeft = (512 - count % 512) % 512 + 1024;
+            }
+            if (padLeft == 0) return -1;
+            int n = (int) Math.min(len, padLeft);
+            java.util.Arrays.fill(b, off, off + n, (byte) 0);
+            padLeft -= n;
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            byte[] buf = new byte[(int) Math.min(n, 8192)];
+            long done = 0;
+            while (done < n) {
+                int r = read(buf, 0, (int) Math.min(buf.length, n - done));
+                if (r < 0) break;
+                done += r;
+            }
+            return done;
+        }
+
+        @Override
+        public boolean markSupported() {
+            return false;
+        }
     }
 
     /** Collects a process's output into whole lines for the build stream. */

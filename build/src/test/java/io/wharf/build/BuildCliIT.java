@@ -152,6 +152,10 @@ class BuildCliIT {
     record Run(int code, String out, String err) {}
 
     static Run docker(Path dir, Map<String, String> env, String... args) throws Exception {
+        return dockerIn(dir, env, null, args);
+    }
+
+    static Run dockerIn(Path dir, Map<String, String> env, Path stdin, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("/usr/local/bin/docker"));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
@@ -160,6 +164,7 @@ class BuildCliIT {
         pb.environment().remove("DOCKER_BUILDKIT");
         pb.environment().putAll(env);
         Path outF = Files.createTempFile(base, "out", ".txt"), errF = Files.createTempFile(base, "err", ".txt");
+        if (stdin != null) pb.redirectInput(stdin.toFile());
         Process p = pb.redirectOutput(outF.toFile()).redirectError(errF.toFile()).start();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "docker " + String.join(" ", args) + " timed out");
         return new Run(p.exitValue(), Files.readString(outF), Files.readString(errF));
@@ -207,6 +212,28 @@ class BuildCliIT {
         Run q = docker(ctx, Map.of(), "build", "-q", ".");
         assertEquals(0, q.code(), q.out() + q.err());
         assertEquals(id + "\n", q.out());
+
+        // the Dockerfile on stdin: alone (docker build - < Dockerfile) and beside a context (-f -)
+        Path lone = Files.writeString(base.resolve("lone.Dockerfile"), "FROM busybox\nENV FROM_STDIN=1\n");
+        Run alone = dockerIn(ctx, Map.of(), lone, "build", "-q", "-");
+        assertEquals(0, alone.code(), alone.out() + alone.err());
+        assertTrue(alone.out().startsWith("sha256:"), alone.out());
+        Path df = Files.writeString(base.resolve("stdin.Dockerfile"), "FROM busybox\nCOPY keep.txt* /\n");
+        Run withCtx = dockerIn(ctx, Map.of(), df, "build", "-q", "-f", "-", ".");
+        assertEquals(0, withCtx.code(), withCtx.out() + withCtx.err());
+        // a context file the stdin Dockerfile could not COPY would fail: here keep.txt came along
+        assertEquals("k", new String(images.content().read(images.get(withCtx.out().strip()).diffIds().getLast())).contains("keep.txt") ? "k" : "missing");
+
+        // flags: --target, --build-arg, --label, --iidfile, --network none, --no-cache
+        Path iid = base.resolve("iid.txt");
+        Run flags = docker(ctx, Map.of(), "build", "--target", "b", "--build-arg", "UNUSED=1", "--label", "built.by=wharf",
+                "--iidfile", iid.toString(), "--network", "none", "--no-cache", "-t", "cli:target", ".");
+        assertEquals(0, flags.code(), flags.out() + flags.err());
+        var t = images.get("cli:target");
+        assertEquals(t.id().toString(), Files.readString(iid).strip());
+        assertEquals("wharf", t.config().configOrEmpty().labels().get("built.by"));
+        assertTrue(flags.out().contains("Step 3/3 : LABEL built.by=wharf"), flags.out());
+        assertTrue(flags.out().contains("[Warning] One or more build-args [UNUSED] were not consumed"), flags.out());
 
         // DOCKER_BUILDKIT=1 without buildx: the CLI refuses before sending anything
         Run bk = docker(ctx, Map.of("DOCKER_BUILDKIT", "1"), "build", ".");

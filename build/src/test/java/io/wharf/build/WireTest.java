@@ -43,6 +43,24 @@ class WireTest {
         Builder.validate(BuildRequest.of(EMPTY, "127.0.0.1:5000/app:v1"));
     }
 
+    /** The CLI's tar for {@code docker build -f - .} stops right after the last entry's data (captured from CLI 28). */
+    @Test
+    void truncatedContextTarFromTheCliIsCompleted() throws Exception {
+        byte[] full = new Tars().file("keep.txt", "k\n").file(".dockerignore", ".dockerignore\n.dockerfile.x\n").build();
+        int cut = 512 * 3 + ".dockerignore\n.dockerfile.x\n".length(); // header, data block, header, data without padding
+        byte[] truncated = java.util.Arrays.copyOf(full, cut);
+        byte[] fixed = new Builder.TarEndPadding(new ByteArrayInputStream(truncated)).readAllBytes();
+        assertEquals(512 * 4 + 1024, fixed.length);
+        var tar = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(new ByteArrayInputStream(fixed));
+        assertEquals("keep.txt", tar.getNextEntry().getName());
+        assertEquals(".dockerignore", tar.getNextEntry().getName());
+        assertEquals(".dockerignore\n.dockerfile.x\n", new String(tar.readAllBytes(), StandardCharsets.UTF_8));
+        assertNull(tar.getNextEntry());
+        // a complete tar passes unchanged (plus zeros nobody reads)
+        byte[] same = new Builder.TarEndPadding(new ByteArrayInputStream(full)).readAllBytes();
+        assertArrayEquals(full, java.util.Arrays.copyOf(same, full.length));
+    }
+
     @Test
     void messages() {
         assertEquals("{\"stream\":\"Step 1/2 : FROM x\\n\"}\r\n", s(new BuildMessage.Stream("Step 1/2 : FROM x\n")));

@@ -111,4 +111,10 @@ public final class ApiWriter {
         if (resp.code() >= 300)
             throw new io.fabric8.kubernetes.client.KubernetesClientException("binding " + pod.getMetadata().getName() + " to " + node + ": " + resp.body(), resp.code(), null);
     }
+
+    /** A 403 because the namespace is being deleted (NamespaceTerminatingCause): controllers drop such creates quietly. */
+    public static boolean namespaceTerminating(Throwable e) {
+        return e instanceof io.fabric8.kubernetes.client.KubernetesClientException k && k.getCode() == 403
+                && k.getMessage() != null && k.getMessage().contains("because it is being terminated");
+    }
 }

@@ -320,21 +320,41 @@ public final class DeploymentController extends Controller {
         int total = active.stream().mapToInt(DeploymentUtil::specReplicas).sum();
         int toAdd = allowed - total;
         if (toAdd == 0) return;
-        // proportional: the larger sets get their share first, the rounding leftover goes to the largest (newest on ties)
+        // proportional scaling (deploymentutil.GetReplicaSetProportion): each set's share of the new size by its
+        // max-replicas annotation, larger sets first (newer on ties when growing, older when shrinking), the
+        // rounding leftover to the first one
         List<ReplicaSet> sorted = new ArrayList<>(active);
-        sorted.sort(Comparator.comparingInt(DeploymentUtil::specReplicas).reversed().thenComparing(Pods::created, Comparator.reverseOrder()));
+        Comparator<ReplicaSet> bySize = Comparator.comparingInt(DeploymentUtil::specReplicas).reversed();
+        sorted.sort(toAdd > 0 ? bySize.thenComparing(Pods::created, Comparator.reverseOrder()) : bySize.thenComparing(Pods::created));
         Map<String, Integer> next = new LinkedHashMap<>();
         int added = 0;
         for (ReplicaSet rs : sorted) {
-            int share = (int) ((long) specReplicas(rs) * toAdd / total);
-            if (toAdd > 0) share = Math.min(share, toAdd - added);
-            else share = Math.max(share, toAdd - added);
+            int share = 0;
+            if (specReplicas(rs) != 0 && toAdd != added) {
+                int fraction = fraction(s, rs);
+                int allowedLeft = toAdd - added;
+                share = toAdd > 0 ? Math.min(fraction, allowedLeft) : Math.max(fraction, allowedLeft);
+            }
             next.put(rs.getMetadata().getUid(), specReplicas(rs) + share);
             added += share;
         }
         ReplicaSet first = sorted.getFirst();
         next.merge(first.getMetadata().getUid(), toAdd - added, Integer::sum);
         for (ReplicaSet rs : sorted) scaleReplicaSet(s, rs, Math.max(0, next.get(rs.getMetadata().getUid())));
+    }
+
+    /** getReplicaSetFraction: round(rs * (replicas + maxSurge) / max-replicas annotation) - rs. */
+    private static int fraction(Sync s, ReplicaSet rs) {
+        if (replicas(s.d) == 0) return -specReplicas(rs);
+        int deploymentReplicas = replicas(s.d) + maxSurge(s.d);
+        int annotated;
+        try {
+            annotated = Integer.parseInt(rs.getMetadata().getAnnotations().get(MAX_REPLICAS));
+        } catch (RuntimeException e) {
+            annotated = s.d.getStatus() == null ? 0 : statusInt(s.d.getStatus().getReplicas());
+        }
+        if (annotated == 0) return 0;
+        return (int) Math.round((double) specReplicas(rs) * deploymentReplicas / annotated) - specReplicas(rs);
     }
 
     private static int statusAvailable(ReplicaSet rs) {

@@ -75,6 +75,7 @@ public final class EventRecorder {
                 recent.put(key, out);
             }
         } catch (RuntimeException ex) {
+            if (ApiWriter.namespaceTerminating(ex)) return;
             log.warn("{}: could not record event {} {} on {}/{}: {}", component, reason, message, ns, obj.getMetadata().getName(), ex.toString());
         }
     }

@@ -23,7 +23,12 @@ public final class PodGcController extends Controller {
         this.informers = informers;
         this.writer = writer;
         informers.of(Pod.class);
-        informers.of(Node.class);
+        // a deleted node orphans its pods at once: collect them now rather than at the next 20 s pass
+        informers.of(Node.class).addEventHandler(new io.fabric8.kubernetes.client.informers.ResourceEventHandler<>() {
+            @Override public void onAdd(Node n) { }
+            @Override public void onUpdate(Node a, Node b) { }
+            @Override public void onDelete(Node n, boolean unknown) { queue.add("gc"); }
+        });
     }
 
     @Override

@@ -170,6 +170,7 @@ public final class ReplicaSetController extends Controller {
                 // the creations that failed or were skipped will never be observed
                 for (int i = created; i < n; i++) expectations.creationObserved(key);
                 Exception e = err.get();
+                if (ApiWriter.namespaceTerminating(e)) return; // the namespace controller is removing everything anyway
                 events.event(rs, EventRecorder.WARNING, "FailedCreate", "Error creating: " + (e == null ? "unknown" : e.getMessage()));
                 throw e == null ? new IllegalStateException("pod creation failed") : e;
             }

@@ -89,10 +89,11 @@ public final class StatefulSetController extends Controller {
             else pods.put(o, p);
         }
         java.util.Set<String> live = new java.util.HashSet<>();
-        for (Pod p : pods.values()) if (label(p) != null) live.add(label(p).substring(set.getMetadata().getName().length() + 1));
+        for (Pod p : pods.values())
+            if (label(p) != null && label(p).startsWith(set.getMetadata().getName() + "-")) live.add(label(p).substring(set.getMetadata().getName().length() + 1));
         String hashOnly = revision.substring(set.getMetadata().getName().length() + 1);
         Revisions.sync(informers, writer, set, "apps/v1", "StatefulSet", set.getSpec().getSelector(), set.getSpec().getTemplate(),
-                revision, revision, set.getSpec().getRevisionHistoryLimit(), live.isEmpty() ? java.util.Set.of() : live);
+                revision, hashOnly, set.getSpec().getRevisionHistoryLimit(), live);
         boolean parallel = "Parallel".equals(set.getSpec().getPodManagementPolicy());
         boolean acted = false;
         // failed pods are deleted to be recreated

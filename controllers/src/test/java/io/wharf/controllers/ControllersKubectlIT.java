@@ -53,6 +53,9 @@ class ControllersKubectlIT {
         cm = new ControllerManager(c.client, ControllerManager.Options.defaults().withNodeMonitorGracePeriod(Duration.ofSeconds(6)));
         cm.start();
         kubectl("create", "namespace", "nohi");
+        // created now so that its first minute has passed by the time the last test looks
+        kubectl("create", "namespace", "cron");
+        kubectl("-n", "cron", "create", "cronjob", "tick", "--image=busybox:1.36", "--schedule=*/1 * * * *", "--", "date");
     }
 
     @AfterAll
@@ -289,6 +292,17 @@ class ControllersKubectlIT {
         List<String> nodes = c.client.pods().inNamespace("nohi").withLabel("app", "agent").list().getItems().stream()
                 .map(p -> p.getSpec().getNodeName()).sorted().toList();
         assertEquals(List.of("wsim-0", "wsim-1", "wsim-2"), nodes);
+        // a new image rolls every node's pod; history has two revisions and undo goes back
+        kubectl("-n", "nohi", "set", "image", "ds/agent", "agent=busybox:1.37");
+        kubectl("-n", "nohi", "rollout", "status", "ds/agent", "--timeout=60s");
+        for (Pod p : c.client.pods().inNamespace("nohi").withLabel("app", "agent").list().getItems())
+            assertEquals("busybox:1.37", p.getSpec().getContainers().getFirst().getImage());
+        String history = kubectl("-n", "nohi", "rollout", "history", "ds/agent");
+        assertTrue(history.matches("(?s).*\\n1 .*\\n2 .*"), history);
+        kubectl("-n", "nohi", "rollout", "undo", "ds/agent");
+        kubectl("-n", "nohi", "rollout", "status", "ds/agent", "--timeout=60s");
+        for (Pod p : c.client.pods().inNamespace("nohi").withLabel("app", "agent").list().getItems())
+            assertEquals("busybox:1.36", p.getSpec().getContainers().getFirst().getImage());
     }
 
     @Test
@@ -371,5 +385,29 @@ class ControllersKubectlIT {
         kubectl("-n", "nohi", "rollout", "status", "sts/db", "--timeout=90s");
         for (Pod p : c.client.pods().inNamespace("nohi").withLabel("app", "db").list().getItems())
             assertEquals("mysql:8.0", p.getSpec().getContainers().getFirst().getImage(), p.getMetadata().getName());
+    }
+
+    @Test
+    @Order(9)
+    @Timeout(180)
+    void deletingTheDeadNodeFreesItsPodsAndTheNamespaceGoes() throws Exception {
+        kubectl("delete", "node", "wdead-0");
+        awaitKubectl("orphaned pods collected", Duration.ofSeconds(60), out -> !out.contains("wdead-0"),
+                "-n", "nohi", "get", "po", "-o", "wide", "--no-headers");
+        kubectl("delete", "namespace", "nohi", "--timeout=90s");
+        Result r = run("get", "namespace", "nohi");
+        assertNotEquals(0, r.code(), r.out());
+    }
+
+    @Test
+    @Order(10)
+    @Timeout(150)
+    void cronJobRunsEveryMinute() throws Exception {
+        awaitKubectl("a job from the cronjob, completed", Duration.ofSeconds(120), out -> out.contains("tick-") && out.contains("Complete"),
+                "-n", "cron", "get", "jobs", "-o", "custom-columns=NAME:.metadata.name,STATUS:.status.conditions[*].type", "--no-headers");
+        awaitKubectl("lastScheduleTime and lastSuccessfulTime", Duration.ofSeconds(30), out -> out.matches("\\S+ \\S+\\s*"),
+                "-n", "cron", "get", "cronjob", "tick", "-o", "jsonpath={.status.lastScheduleTime} {.status.lastSuccessfulTime}");
+        String describe = kubectl("-n", "cron", "describe", "cronjob", "tick");
+        assertTrue(describe.contains("SuccessfulCreate") && describe.contains("Created job tick-"), describe);
     }
 }

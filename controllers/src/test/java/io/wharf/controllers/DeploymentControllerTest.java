@@ -145,4 +145,39 @@ class DeploymentControllerTest {
             assertEquals(List.of(), c.takeWrites());
         }
     }
+
+    /** Reconciles until a pass writes nothing (the cache catching up between passes), at most 10 times. */
+    void settle(String key) throws Exception {
+        for (int i = 0; i < 10; i++) {
+            c.takeWrites();
+            dc.reconcile(key);
+            if (c.takeWrites().isEmpty()) return;
+            Thread.sleep(300);
+        }
+    }
+
+    @Test
+    void scalingAStuckRolloutIsProportional() throws Exception {
+        // the example of the Kubernetes documentation: 10 replicas, maxSurge 3, maxUnavailable 2, a rollout stuck at
+        // old 8 / new 5 (no pod ever becomes available here), then scaled to 15: 3 more to the old set, 2 to the new
+        Deployment d = new DeploymentBuilder(ControllerManagerTest.deployment("dp", "prop", 10, "nginx:1")).editSpec().editStrategy()
+                .editRollingUpdate().withNewMaxSurge(3).withNewMaxUnavailable(2).endRollingUpdate().endStrategy().endSpec().build();
+        c.client.resource(d).create();
+        TestCluster.await("in cache", Duration.ofSeconds(10), () -> informers.get(Deployment.class, "dp/prop") != null);
+        settle("dp/prop");
+        c.client.apps().deployments().inNamespace("dp").withName("prop").edit(x -> new DeploymentBuilder(x).editSpec().editTemplate().editSpec()
+                .editFirstContainer().withImage("nginx:2").endContainer().endSpec().endTemplate().endSpec().build());
+        TestCluster.await("generation 2", Duration.ofSeconds(10), () -> informers.get(Deployment.class, "dp/prop").getMetadata().getGeneration() == 2);
+        settle("dp/prop");
+        assertEquals(List.of(5, 8), sets("prop").stream().map(DeploymentUtil::specReplicas).sorted().toList());
+        c.client.apps().deployments().inNamespace("dp").withName("prop").scale(15);
+        TestCluster.await("scaled", Duration.ofSeconds(10), () -> informers.get(Deployment.class, "dp/prop").getSpec().getReplicas() == 15);
+        settle("dp/prop");
+        ReplicaSet fresh = sets("prop").stream().filter(r -> r.getSpec().getTemplate().getSpec().getContainers().getFirst().getImage().equals("nginx:2")).findFirst().orElseThrow();
+        ReplicaSet old = sets("prop").stream().filter(r -> r != fresh).findFirst().orElseThrow();
+        assertEquals(11, old.getSpec().getReplicas());
+        assertEquals(7, fresh.getSpec().getReplicas());
+        assertEquals("15", fresh.getMetadata().getAnnotations().get("deployment.kubernetes.io/desired-replicas"));
+        assertEquals("18", old.getMetadata().getAnnotations().get("deployment.kubernetes.io/max-replicas"));
+    }
 }

@@ -138,6 +138,33 @@ class BuildE2EIT {
             CMD ["cmdarg"]
             """;
 
+    /**
+     * The tutorial's myblog-style image on a Debian base made offline and imported; apt-get reaches the mirror through
+     * the default bridge. Opt-in (downloads packages): WHARF_DEBIAN_ROOTFS_TAR=/path/to/debootstrapped-rootfs.tar
+     * (debootstrap --variant=minbase bookworm DIR http://deb.debian.org/debian; tar -C DIR -cf FILE .).
+     */
+    @Test
+    void myblogStyleImageWithAptGet() throws Exception {
+        String tar = System.getenv("WHARF_DEBIAN_ROOTFS_TAR");
+        Assumptions.assumeTrue(tar != null && Files.isRegularFile(Path.of(tar)), "set WHARF_DEBIAN_ROOTFS_TAR");
+        Run imp = docker(base, "import", tar, "debian-offline:bookworm");
+        assertEquals(0, imp.code(), imp.err());
+        Path ctx = context(Map.of("Dockerfile", """
+                FROM debian-offline:bookworm
+                LABEL maintainer="wharf@example.com"
+                ENV LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive
+                RUN apt-get update && apt-get install -y --no-install-recommends python3-minimal && rm -rf /var/lib/apt/lists/*
+                WORKDIR /opt/myblog
+                COPY . .
+                EXPOSE 8002
+                CMD ["python3", "manage.py"]
+                """, "manage.py", "print('myblog up')\n"));
+        Run b = docker(ctx, "build", ".", "-t", "myblog:v1", "-f", "Dockerfile");
+        assertEquals(0, b.code(), b.out() + b.err());
+        assertTrue(b.out().contains("Setting up python3-minimal"), b.out());
+        assertEquals("myblog up\n", docker(base, "run", "--rm", "myblog:v1").out());
+    }
+
     @Test
     void theIssuesMustShow() throws Exception {
         Path ctx = context(Map.of("Dockerfile", DOCKERFILE, "app/main.txt", "v1", "secret.key", "s",

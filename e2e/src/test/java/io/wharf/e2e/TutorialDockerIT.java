@@ -377,6 +377,9 @@ class TutorialDockerIT {
         // docker cp into a stopped container lands in its volume, as with dockerd
         ok("create", "--name", "stopped-vol", "-v", "tut-vol:/data", "busybox", "cat", "/data/copied.txt");
         ok("cp", base.resolve("test.txt").toString(), "stopped-vol:/data/copied.txt");
+        ok("cp", "stopped-vol:/data", base.resolve("volcopy").toString());
+        assertEquals("123\n", Files.readString(base.resolve("volcopy/copied.txt")));
+        assertEquals("persisted\n", Files.readString(base.resolve("volcopy/f")));
         ok("start", "stopped-vol");
         ok("wait", "stopped-vol");
         assertEquals("123\n", ok("logs", "stopped-vol"));

@@ -211,9 +211,10 @@ final class ContainersApi {
 
     static Map<String, Object> networksWire(Container c) {
         Map<String, Object> nets = new LinkedHashMap<>();
-        if (c.networks.isEmpty()) {
-            String mode = c.networkMode();
-            if (!mode.startsWith("container:")) nets.put(mode, endpointWire(null));
+        String mode = c.networkMode();
+        // never started: the primary network is not set up yet, but dockerd lists it beside any `network connect`ed one
+        if (!mode.startsWith("container:") && (c.networks.isEmpty() || !c.hasBeenStarted && !c.networks.containsKey(mode))) {
+            nets.put(mode, endpointWire(null));
         }
         for (var e : c.networks.entrySet()) nets.put(e.getKey(), endpointWire(e.getValue()));
         return nets;
@@ -770,18 +771,21 @@ final class ContainersApi {
         }
     }
 
-    /** Where a docker cp path really lives: a root and the path inside it. */
-    record CpTarget(Path root, String path, boolean readOnly) {}
+    /**
+     * Where a docker cp path really lives: a root and the path inside it; {@code baseName} is the container path's
+     * own base name when the path is a mount point read through its source (null otherwise).
+     */
+    record CpTarget(Path root, String path, boolean readOnly, String baseName) {}
 
     /**
      * A stopped container has no mount namespace to look through, so docker cp resolves paths under a volume or bind
      * mount to the mount's source itself (dockerd mounts them for the copy). A running container is seen through
-     * /proc/PID/root, where the mounts already are. The mount point itself is redirected only when it is the
-     * extraction directory or copied as {@code dir/.}: elsewhere its base name must stay the container's.
+     * /proc/PID/root, where the mounts already are. A mount point itself is read through its source too, its tar
+     * entries named as the container path ({@link CpTarget#baseName}).
      */
     CpTarget cpTarget(Container c, String path, boolean extraction) {
         Path root = fsRoot(c);
-        if (c.state.running && root.startsWith("/proc")) return new CpTarget(root, path, false);
+        if (c.state.running && root.startsWith("/proc")) return new CpTarget(root, path, false, null);
         String clean = "/" + Path.of("/").resolve(path.startsWith("/") ? path.substring(1) : path).normalize().toString()
                 .replaceFirst("^/+", "");
         boolean dotted = path.endsWith("/.");
@@ -791,15 +795,20 @@ final class ContainersApi {
             if (!m.type().equals("volume") && !m.type().equals("bind")) continue;
             String d = m.destination().replaceAll("/+$", "");
             boolean under = clean.startsWith(d + "/");
-            boolean at = clean.equals(d) && (extraction || dotted);
+            boolean at = clean.equals(d);
             if ((under || at) && (best == null || d.length() > best.destination().replaceAll("/+$", "").length())) best = m;
         }
-        if (best == null) return new CpTarget(root, path, false);
+        if (best == null) return new CpTarget(root, path, false, null);
         String d = best.destination().replaceAll("/+$", "");
         String rest = clean.substring(d.length());
         if (rest.isEmpty()) rest = "/";
         if (dotted && !rest.endsWith("/.")) rest = rest.equals("/") ? "/." : rest + "/.";
-        return new CpTarget(Path.of(best.source()), rest, !best.rw());
+        String baseName = null;
+        if (rest.equals("/") && !extraction) {
+            String[] seg = clean.split("/");
+            baseName = seg.length == 0 ? "." : seg[seg.length - 1];
+        }
+        return new CpTarget(Path.of(best.source()), rest, !best.rw(), baseName);
     }
 
     private static String statHeader(PathStat st) {
@@ -843,9 +852,10 @@ final class ContainersApi {
         Path root = t.root();
         String path = t.path();
         PathStat st = statIn(c, root, path);
+        if (t.baseName() != null) st = new PathStat(t.baseName(), st.size(), st.mode(), st.mtime(), st.linkTarget());
         resp.header("X-Docker-Container-Path-Stat", statHeader(st));
         OutputStream out = resp.stream(200, "application/x-tar");
-        Archive.tar(root, path, new java.io.BufferedOutputStream(out, 64 * 1024) {
+        Archive.tar(root, path, t.baseName(), new java.io.BufferedOutputStream(out, 64 * 1024) {
             @Override
             public void close() throws IOException {
                 flush();

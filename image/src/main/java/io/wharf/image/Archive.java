@@ -221,9 +221,18 @@ public final class Archive {
      * for {@code dir1/.}, so the CLI copies the contents). NOT_FOUND when absent.
      */
     public static void tar(Path root, String path, OutputStream out) {
+        tar(root, path, null, out);
+    }
+
+    /**
+     * As {@link #tar(Path, String, OutputStream)}, with the root entry named {@code baseName} (null: the path's base
+     * name): docker cp of a stopped container's volume reads the volume's own directory but names it as the
+     * container path.
+     */
+    public static void tar(Path root, String path, String baseName, OutputStream out) {
         Path p = resolveForCopy(root, path);
         if (unixAttrs(p) == null) throw WharfException.notFound("Could not find the file %s in container", path);
-        String base = copyBaseName(path);
+        String base = baseName != null ? baseName : copyBaseName(path);
         if (base.equals("/")) base = ".";
         try (TarArchiveOutputStream tar = newTarOut(out)) {
             new TreeWriter(tar, TarOptions.PLAIN).write(p, base);

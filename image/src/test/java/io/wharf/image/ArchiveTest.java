@@ -150,6 +150,15 @@ class ArchiveTest {
             for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) dotNames.add(e.getName());
         }
         assertEquals(List.of("./", "./sub/", "./sub/a"), dotNames);
+
+        // a volume's own directory read as the container path that mounts it (docker cp c:/data of a stopped one)
+        ByteArrayOutputStream named = new ByteArrayOutputStream();
+        Archive.tar(root.resolve("dir1"), "/", "data", named);
+        List<String> namedNames = new ArrayList<>();
+        try (var in = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(new ByteArrayInputStream(named.toByteArray()))) {
+            for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) namedNames.add(e.getName());
+        }
+        assertEquals(List.of("data/", "data/sub/", "data/sub/a"), namedNames);
     }
 
     @Test

@@ -308,7 +308,12 @@ public final class ConmonRuntime implements ContainerRuntime {
             // crun words it "executable file `x` not found in $PATH"; dockerd (runc) says exec: "x": ... and the CLI
             // keys its exit code on those words
             java.util.regex.Matcher m = java.util.regex.Pattern.compile("executable file `([^`]*)` not found in \\$PATH").matcher(why);
-            if (m.find()) why = "exec: \"" + m.group(1) + "\": executable file not found in $PATH";
+            if (m.find()) {
+                String x = m.group(1);
+                // runc: a name with a slash is stat'ed, not looked up in PATH
+                why = x.contains("/") ? "exec: \"" + x + "\": stat " + x + ": no such file or directory"
+                        : "exec: \"" + x + "\": executable file not found in $PATH";
+            }
             return new WharfException(ErrorKind.INVALID_ARGUMENT, "OCI runtime create failed: " + why);
         }
         return new WharfException(ErrorKind.INTERNAL, "OCI runtime create failed for " + id + ": " + why);
@@ -917,8 +922,9 @@ public final class ConmonRuntime implements ContainerRuntime {
                     String cwd = String.valueOf(proc.getOrDefault("cwd", "/"));
                     java.util.Optional<String> bad = Executables.problem(procRoot, spec.args().getFirst(), finalEnv, cwd);
                     if (bad.isPresent()) {
-                        throw new WharfException(io.wharf.common.ErrorKind.INVALID_ARGUMENT,
-                                "OCI runtime exec failed: exec failed: unable to start container process: " + bad.get() + ": unknown");
+                        // reported like a started exec whose program failed: the words on its error stream, 127/126
+                        String msg = "OCI runtime exec failed: exec failed: unable to start container process: " + bad.get() + ": unknown";
+                        return Executables.failed(msg, bad.get().endsWith("permission denied") ? 126 : 127, spec.tty(), sink);
                     }
                 }
             }

@@ -41,6 +41,45 @@ public final class Executables {
         return Optional.of("exec: \"" + argv0 + "\": executable file not found in $PATH");
     }
 
+    /**
+     * An exec whose program could not be started: {@code message} is delivered on its error stream (its output
+     * stream with a TTY) and it has already ended with {@code exitCode}, so callers treat it as any finished exec.
+     */
+    static ExecSession failed(String message, int exitCode, boolean tty, OutputSink sink) {
+        byte[] b = (message + (tty ? "\r\n" : "\n")).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        sink.onOutput(tty ? StreamType.STDOUT : StreamType.STDERR, b, 0, b.length);
+        sink.onClose();
+        java.util.concurrent.CompletableFuture<Integer> done = java.util.concurrent.CompletableFuture.completedFuture(exitCode);
+        return new ExecSession() {
+            @Override
+            public long pid() {
+                return 0;
+            }
+
+            @Override
+            public java.util.concurrent.CompletableFuture<Integer> exitCode() {
+                return done;
+            }
+
+            @Override
+            public void writeStdin(byte[] data, int offset, int length) throws IOException {
+                throw new IOException("exec process has exited");
+            }
+
+            @Override
+            public void closeStdin() {
+            }
+
+            @Override
+            public void resize(int height, int width) {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
     private static boolean isExecutableFile(Path p) {
         if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) return false;
         try {

@@ -42,6 +42,28 @@ class ExecutablesTest {
     }
 
     @Test
+    void aFailedExecReportsOnItsErrorStreamAndHasEnded() throws Exception {
+        StringBuilder err = new StringBuilder();
+        boolean[] closed = {false};
+        OutputSink sink = new OutputSink() {
+            @Override
+            public void onOutput(StreamType stream, byte[] data, int offset, int length) {
+                assertEquals(StreamType.STDERR, stream);
+                err.append(new String(data, offset, length));
+            }
+
+            @Override
+            public void onClose() {
+                closed[0] = true;
+            }
+        };
+        ExecSession s = Executables.failed("exec: \"x\": executable file not found in $PATH", 127, false, sink);
+        assertEquals(127, s.exitCode().get());
+        assertEquals("exec: \"x\": executable file not found in $PATH\n", err.toString());
+        assertTrue(closed[0]);
+    }
+
+    @Test
     void aLinkLoopIsNotExecutable() throws Exception {
         Files.createSymbolicLink(root.resolve("a"), Path.of("/b"));
         Files.createSymbolicLink(root.resolve("b"), Path.of("/a"));

@@ -32,30 +32,50 @@ public final class Rbac {
 
     private final ObjectReader objects;
     private final LongSupplier revision;
+    private final LongSupplier changes;
     private volatile Snapshot snapshot;
 
-    private record Snapshot(long revision, List<ObjectNode> roles, Map<String, ObjectNode> clusterRoles,
+    private record Snapshot(long changes, long revision, List<ObjectNode> roles, Map<String, ObjectNode> clusterRoles,
                             List<ObjectNode> roleBindings, List<ObjectNode> clusterRoleBindings) {}
 
-    public Rbac(ObjectReader objects, LongSupplier revision) {
+    /**
+     * @param revision the store's current revision
+     * @param changes  a counter that moves whenever an RBAC object may have changed (fed by a watch on the four
+     *                 RBAC prefixes): the policy is re-read only then, not on every write of any object
+     */
+    public Rbac(ObjectReader objects, LongSupplier revision, LongSupplier changes) {
         this.objects = objects;
         this.revision = revision;
+        this.changes = changes;
     }
 
-    private Snapshot snapshot() {
-        long rev = revision.getAsLong();
+    /** Without a change feed: re-reads the policy whenever the store revision moved. */
+    public Rbac(ObjectReader objects, LongSupplier revision) {
+        this(objects, revision, revision);
+    }
+
+    private Snapshot snapshot(boolean fresh) {
+        long ch = changes.getAsLong();
         Snapshot s = snapshot;
-        if (s != null && s.revision == rev) return s;
+        if (s != null && s.changes == ch && !fresh) return s;
+        long rev = revision.getAsLong();
+        if (s != null && fresh && s.revision == rev) return s;
         Map<String, ObjectNode> crs = new HashMap<>();
         for (ObjectNode cr : objects.list(CLUSTER_ROLES, null)) crs.put(cr.path("metadata").path("name").asText(), cr);
-        s = new Snapshot(rev, objects.list(ROLES, null), crs, objects.list(ROLE_BINDINGS, null), objects.list(CLUSTER_ROLE_BINDINGS, null));
+        s = new Snapshot(ch, rev, objects.list(ROLES, null), crs, objects.list(ROLE_BINDINGS, null), objects.list(CLUSTER_ROLE_BINDINGS, null));
         snapshot = s;
         return s;
     }
 
     public Decision authorize(UserInfo user, Attributes a) {
         if (user.isMaster()) return new Decision(true, "system:masters");
-        Snapshot s = snapshot();
+        Decision d = authorize(snapshot(false), user, a);
+        // A denial is re-checked against the current policy when anything was written since the snapshot, so a
+        // binding created a moment ago is honoured even before the change feed has delivered it.
+        return d.allowed() ? d : authorize(snapshot(true), user, a);
+    }
+
+    private Decision authorize(Snapshot s, UserInfo user, Attributes a) {
         for (ObjectNode b : s.clusterRoleBindings) {
             if (!subjectMatches(b, user, null)) continue;
             JsonNode ref = b.path("roleRef");

@@ -25,7 +25,6 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.wharf.common.Json;
 import io.wharf.http.Transports;
 
@@ -165,6 +164,4 @@ public final class HttpFrontend implements AutoCloseable {
             ctx.close();
         }
     }
-
-    static { IdleStateHandler.class.getName(); }
 }

@@ -91,7 +91,9 @@ public final class NodeSimulator implements Component {
     private final int count;
     private final Options options;
     private final Clock clock;
+    static final Duration STATUS_REPORT = Duration.ofMinutes(5);
     private final Set<String> nodeNames = ConcurrentHashMap.newKeySet();
+    private final Map<String, Instant> lastStatus = new ConcurrentHashMap<>();
     private final Map<String, Integer> nodeIndex = new ConcurrentHashMap<>();
     private final Map<String, Integer> nextIp = new ConcurrentHashMap<>();
     private final int subnetBase;
@@ -135,7 +137,19 @@ public final class NodeSimulator implements Component {
 
     @Override
     public void start() throws Exception {
-        for (String n : nodeNames()) register(n);
+        for (String n : nodeNames()) {
+            // a transport error (a reset connection to a busy server) is retried a few times before giving up
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    register(n);
+                    break;
+                } catch (KubernetesClientException e) {
+                    if (attempt >= 5 || e.getCode() != 0 && e.getCode() < 500) throw e;
+                    log.info("registering {} failed ({}), retrying", n, e.getMessage());
+                    Thread.sleep(200L * attempt);
+                }
+            }
+        }
         renewLeases();
         informers = new Informers(client);
         pods = new PodWorker();
@@ -204,6 +218,7 @@ public final class NodeSimulator implements Component {
     }
 
     private void register(String name) {
+        lastStatus.put(name, clock.instant());
         Node existing = client.nodes().withName(name).get();
         if (existing == null) {
             Node created = writer.create(desiredNode(name, null));
@@ -217,23 +232,45 @@ public final class NodeSimulator implements Component {
         }
     }
 
+    private final Map<String, Lease> leases = new ConcurrentHashMap<>();
+    private long cycle;
+
     private void renewLeases() {
+        cycle++;
         java.time.ZonedDateTime now = clock.instant().truncatedTo(ChronoUnit.MICROS).atZone(java.time.ZoneOffset.UTC);
         for (String name : nodeNames()) {
             if (closed) return;
             try {
-                var leases = client.leases().inNamespace("kube-node-lease");
-                Lease l = leases.withName(name).get();
+                // the Lease written last time is reused (one write per renewal, no read); a conflict re-reads it
+                Lease l = leases.get(name);
+                if (l == null) l = client.leases().inNamespace("kube-node-lease").withName(name).get();
                 if (l == null) {
-                    writer.create(new LeaseBuilder().withNewMetadata().withName(name).withNamespace("kube-node-lease")
+                    l = writer.create(new LeaseBuilder().withNewMetadata().withName(name).withNamespace("kube-node-lease")
                             .addNewOwnerReference().withApiVersion("v1").withKind("Node").withName(name)
                             .withUid(client.nodes().withName(name).get().getMetadata().getUid()).endOwnerReference().endMetadata()
                             .withNewSpec().withHolderIdentity(name).withLeaseDurationSeconds(40).withRenewTime(now).endSpec().build());
                 } else {
-                    writer.update(new LeaseBuilder(l).editSpec().withRenewTime(now).withHolderIdentity(name).withLeaseDurationSeconds(40).endSpec().build());
+                    try {
+                        l = writer.update(new LeaseBuilder(l).editSpec().withRenewTime(now).withHolderIdentity(name).withLeaseDurationSeconds(40).endSpec().build());
+                    } catch (KubernetesClientException e) {
+                        leases.remove(name);
+                        throw e;
+                    }
                 }
+                leases.put(name, l);
+                if (cycle % 3 != 0) continue; // the node's own status is looked at every third renewal
                 Node node = client.nodes().withName(name).get();
-                if (node != null && !"True".equals(readyStatus(node))) writer.updateStatus(desiredNode(name, node));
+                if (node != null && !"True".equals(readyStatus(node))) {
+                    writer.updateStatus(desiredNode(name, node)); // back from NotReady/Unknown: report Ready again
+                    lastStatus.put(name, clock.instant());
+                } else if (node != null && clock.instant().isAfter(lastStatus.getOrDefault(name, Instant.EPOCH).plus(STATUS_REPORT))) {
+                    // nodeStatusReportFrequency: an unchanged status is still re-posted (fresh heartbeats) every 5 minutes
+                    String hb = ts();
+                    List<NodeCondition> conds = new ArrayList<>();
+                    for (NodeCondition c : node.getStatus().getConditions()) conds.add(new NodeConditionBuilder(c).withLastHeartbeatTime(hb).build());
+                    writer.updateStatus(new NodeBuilder(node).editStatus().withConditions(conds).endStatus().build());
+                    lastStatus.put(name, clock.instant());
+                }
             } catch (KubernetesClientException e) {
                 log.info("renewing the lease of {} failed: {}", name, e.getMessage());
             }

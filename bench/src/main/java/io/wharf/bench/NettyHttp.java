@@ -1,0 +1,186 @@
+package io.wharf.bench;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.codec.http2.HttpConversionUtil;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.Future;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A lean HTTPS client for throughput figures: java.net.http spends more CPU per request than the server under test
+ * does, and both share the machine's two cores. One {@link Conn} is one TLS connection (HTTP/1.1 or HTTP/2 via ALPN),
+ * used by one closed-loop worker: one request in flight at a time, like the anchors' Go apibench.
+ */
+final class NettyHttp implements AutoCloseable {
+    private final EventLoopGroup group;
+    private final Class<? extends SocketChannel> channelType;
+    private final SslContext ssl;
+    private final URI server;
+    private final boolean h2;
+
+    NettyHttp(URI server, PrivateKey key, X509Certificate[] chain, X509Certificate[] trust, boolean h2, int threads) throws Exception {
+        this.server = server;
+        this.h2 = h2;
+        boolean epoll = Epoll.isAvailable();
+        this.group = new MultiThreadIoEventLoopGroup(threads, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        this.channelType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+        this.ssl = SslContextBuilder.forClient().keyManager(key, chain).trustManager(trust)
+                .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                        h2 ? new String[] {ApplicationProtocolNames.HTTP_2} : new String[] {ApplicationProtocolNames.HTTP_1_1}))
+                .build();
+    }
+
+    /** The response as the workers need it: status and body size (bodies are read whole, then dropped). */
+    record Response(int status, int bytes) {}
+
+    /** One connection, one request at a time. */
+    final class Conn {
+        private final Channel channel;
+        private volatile CompletableFuture<Response> pending;
+
+        private Conn(Channel channel) {
+            this.channel = channel;
+        }
+
+        Response send(HttpMethod method, String path, String body) throws Exception {
+            ByteBuf content = body == null ? Unpooled.EMPTY_BUFFER : Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
+            FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, path, content);
+            req.headers().set(HttpHeaderNames.HOST, server.getHost() + ":" + server.getPort())
+                    .set(HttpHeaderNames.ACCEPT, "application/json")
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
+            if (body != null) req.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+            CompletableFuture<Response> f = new CompletableFuture<>();
+            pending = f;
+            if (h2) {
+                req.headers().set(HttpConversionUtil.ExtensionHeaderNames.SCHEME.text(), "https");
+                Future<Http2StreamChannel> open = new Http2StreamChannelBootstrap(channel).handler(new ChannelInitializer<Http2StreamChannel>() {
+                    @Override
+                    protected void initChannel(Http2StreamChannel ch) {
+                        ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false), new HttpObjectAggregator(256 << 20), new Completer(f));
+                    }
+                }).open().sync();
+                open.getNow().writeAndFlush(req);
+            } else {
+                channel.writeAndFlush(req);
+            }
+            return f.get(60, TimeUnit.SECONDS);
+        }
+
+        void close() {
+            channel.close();
+        }
+
+        private CompletableFuture<Response> pending() {
+            return pending;
+        }
+    }
+
+    private static final class Completer extends SimpleChannelInboundHandler<FullHttpResponse> {
+        private final CompletableFuture<Response> target;
+        private final Conn conn;
+
+        Completer(CompletableFuture<Response> target) {
+            this.target = target;
+            this.conn = null;
+        }
+
+        Completer(Conn conn) {
+            this.target = null;
+            this.conn = conn;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse r) {
+            CompletableFuture<Response> f = target != null ? target : conn.pending();
+            f.complete(new Response(r.status().code(), r.content().readableBytes()));
+            if (target != null) ctx.close(); // an HTTP/2 stream child: one request each
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            CompletableFuture<Response> f = target != null ? target : conn.pending();
+            if (f != null) f.completeExceptionally(cause);
+            ctx.close();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            CompletableFuture<Response> f = target != null ? target : conn.pending();
+            if (f != null && !f.isDone()) f.completeExceptionally(new java.io.IOException("connection closed"));
+        }
+    }
+
+    /** Connects and finishes the TLS handshake (and ALPN) before returning. */
+    Conn connect() throws Exception {
+        Conn[] holder = new Conn[1];
+        Bootstrap b = new Bootstrap().group(group).channel(channelType).option(ChannelOption.TCP_NODELAY, true)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(ssl.newHandler(ch.alloc(), server.getHost(), server.getPort()));
+                        if (h2) {
+                            ch.pipeline().addLast(Http2FrameCodecBuilder.forClient().build(),
+                                    new Http2MultiplexHandler(new SimpleChannelInboundHandler<Object>() {
+                                        @Override
+                                        protected void channelRead0(ChannelHandlerContext ctx, Object msg) { /* no pushes */ }
+                                    }));
+                        } else {
+                            ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(256 << 20));
+                        }
+                    }
+                });
+        Channel ch = b.connect(server.getHost(), server.getPort()).sync().channel();
+        ch.pipeline().get(SslHandler.class).handshakeFuture().sync();
+        String proto = ch.pipeline().get(SslHandler.class).applicationProtocol();
+        if (h2 && !ApplicationProtocolNames.HTTP_2.equals(proto)) throw new IllegalStateException("server did not agree to h2 (ALPN: " + proto + ")");
+        Conn c = new Conn(ch);
+        if (!h2) ch.pipeline().addLast(new Completer(c));
+        holder[0] = c;
+        return c;
+    }
+
+    @Override
+    public void close() {
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+}
