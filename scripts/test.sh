@@ -14,7 +14,8 @@ for a in "$@"; do
     *) echo "unknown option $a" >&2; exit 2 ;;
   esac
 done
-apt_install $RUNTIME_PACKAGES $BUILD_PACKAGES skopeo docker-registry etcd-server busybox-static curl
+# docker.io brings the 20.10 CLI (/usr/bin/docker) that the engine tests drive beside the CLI 28 in /usr/local/bin
+apt_install $RUNTIME_PACKAGES $BUILD_PACKAGES skopeo docker-registry etcd-server busybox-static curl docker.io debootstrap openssl
 use_java25
 # The tests' private ranges never leave by the default route, even while no bridge holds them.
 for cidr in 10.231.0.0/16 10.232.0.0/16 10.233.0.0/16; do

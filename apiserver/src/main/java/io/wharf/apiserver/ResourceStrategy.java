@@ -17,7 +17,8 @@ import java.util.List;
  * must not keep references to the nodes they are given.
  *
  * <p>What the SERVING CORE does itself, for every kind (do not repeat it in a strategy):
- * metadata.name / generateName (and name validation as a DNS subdomain for all kinds; a strategy may be stricter),
+ * metadata.name / generateName (and name syntax by the strategy's {@link #nameRule()}, once; a strategy may add
+ * further name checks, e.g. CronJob's 52 characters, but must not repeat the rule),
  * namespace presence/termination, uid, creationTimestamp, resourceVersion, generation (1 at create; +1 when anything outside
  * metadata and status changes), managedFields, deletionTimestamp/finalizers, label and annotation syntax validation,
  * copying status from the old object on a main-resource update and everything but status on a /status update
@@ -33,6 +34,20 @@ public interface ResourceStrategy {
 
     /** A strategy with no special logic: no defaults, no validation beyond the core's, Name + Created At columns. */
     ResourceStrategy DEFAULT = new ResourceStrategy() {};
+
+    /**
+     * The syntax rule of metadata.name, applied by the core on create and update (Kubernetes' nameFn of
+     * ValidateObjectMeta). Default: DNS-1123 subdomain.
+     */
+    default NameRule nameRule() { return NameRule.DNS_SUBDOMAIN; }
+
+    /**
+     * True when {@link #allocate} takes values from a pool shared by all objects of the type (Service clusterIPs and
+     * nodePorts): the core then runs allocate and the store write of that type one at a time, so two creates cannot take
+     * the same value. False (the default) lets creates of the type run in parallel; allocate may still read
+     * {@code objects} (Pod reads PriorityClasses and LimitRanges) but must not rely on exclusion.
+     */
+    default boolean allocatesFromSharedPool() { return false; }
 
     /** Fills defaults in place, as the Kubernetes defaulters do (Pod restartPolicy, Service type, Deployment replicas...). */
     default void applyDefaults(ObjectNode obj) {}
@@ -56,8 +71,9 @@ public interface ResourceStrategy {
      * Allocates what the object needs from shared pools (Service clusterIP from 10.96.0.0/12, nodePorts 30000-32767) and
      * writes it into {@code newObj}; {@code old} is null on create. Conflicts: throw
      * {@code WharfException(INVALID_ARGUMENT, ...)} or return field errors ("provided port is already allocated").
-     * The core calls allocate for one type under a lock, so two creates cannot take the same value; {@code objects}
-     * sees the committed state (use it to find values in use; no separate bitmap needs to be kept).
+     * When {@link #allocatesFromSharedPool()} is true the core calls allocate for one type under a lock, so two creates
+     * cannot take the same value; {@code objects} sees the committed state (use it to find values in use; no separate
+     * bitmap needs to be kept).
      */
     default List<FieldError> allocate(ObjectNode newObj, ObjectNode old, ObjectReader objects) { return List.of(); }
 

@@ -1,6 +1,7 @@
 package io.wharf.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.netty.handler.codec.http.HttpMethod;
 import io.wharf.common.Json;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.openssl.PEMKeyPair;
@@ -26,6 +27,7 @@ import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -39,8 +41,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Load generator for a Kubernetes API server (issue 5, "Speed"), the same shape as the anchors' Go apibench: closed
- * loop, each of {@code --c} workers owns one TLS connection (its own HttpClient), admin client certificate from the
- * kubeconfig, HTTP/2 over ALPN unless {@code --http1}, {@code Accept: application/json}. Works against Wharf and against
+ * loop, each of {@code --c} workers owns one TLS connection, admin client certificate from the kubeconfig, HTTP/2 over
+ * ALPN unless {@code --http1}, {@code Accept: application/json}. Requests go through {@link NettyHttp} (java.net.http
+ * cost about ten times the server's CPU per request on this 2-core machine and capped the figures); the watch mode
+ * uses java.net.http, whose cost there is per event line, not per request. Works against Wharf and against
  * kube-apiserver alike (it only reads the kubeconfig). Every mode prints one JSON line.
  *
  * <pre>
@@ -59,11 +63,17 @@ public final class ApiBench {
     private final String server;
     private final SSLContext tls;
     private final boolean http1;
+    private final PrivateKey key;
+    private final X509Certificate[] chain;
+    private final X509Certificate[] trust;
 
-    private ApiBench(String server, SSLContext tls, boolean http1) {
+    private ApiBench(String server, SSLContext tls, boolean http1, PrivateKey key, X509Certificate[] chain, X509Certificate[] trust) {
         this.server = server;
         this.tls = tls;
         this.http1 = http1;
+        this.key = key;
+        this.chain = chain;
+        this.trust = trust;
     }
 
     public static void main(String[] argv) throws Exception {
@@ -135,13 +145,15 @@ public final class ApiBench {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
         char[] pw = "bench".toCharArray();
-        ks.setKeyEntry("client", privateKey(new String(key, StandardCharsets.US_ASCII)), pw,
-                cf.generateCertificates(new ByteArrayInputStream(cert)).toArray(Certificate[]::new));
+        PrivateKey pk = privateKey(new String(key, StandardCharsets.US_ASCII));
+        X509Certificate[] chain = cf.generateCertificates(new ByteArrayInputStream(cert)).toArray(X509Certificate[]::new);
+        X509Certificate[] cas = cf.generateCertificates(new ByteArrayInputStream(ca)).toArray(X509Certificate[]::new);
+        ks.setKeyEntry("client", pk, pw, chain);
         KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(ks, pw);
         SSLContext ssl = SSLContext.getInstance("TLS");
         ssl.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-        return new ApiBench(cluster.path("server").asText(), ssl, http1);
+        return new ApiBench(cluster.path("server").asText(), ssl, http1, pk, chain, cas);
     }
 
     private static JsonNode byName(JsonNode list, String name) {
@@ -200,31 +212,49 @@ public final class ApiBench {
         int s = status(one, post("/api/v1/namespaces", "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"" + ns + "\"}}"));
         if (s >= 300 && s != 409) throw new IllegalStateException("creating namespace " + ns + ": HTTP " + s);
         if (count <= 0) return new Load.Result(label, 0, 0, 0, 0, 0, 0, 0, 0, java.util.Map.of(), null);
-        HttpClient[] cs = clients(c);
         String path = "/api/v1/namespaces/" + ns + "/" + kind;
         AtomicLong next = new AtomicLong();
-        return Load.run(label, c, count, Duration.ofHours(1), (w, i) -> {
-            String name = prefix + "-" + next.getAndIncrement();
-            String body = kind.equals("pods") ? String.format(POD, name) : String.format(CM, name, "");
-            int st = status(cs[w], post(path, body));
-            return st == 409 ? 200 : st;
-        });
+        try (NettyHttp http = netty()) {
+            NettyHttp.Conn[] cs = conns(http, c);
+            return Load.run(label, c, count, Duration.ofHours(1), (w, i) -> {
+                String name = prefix + "-" + next.getAndIncrement();
+                String body = kind.equals("pods") ? String.format(POD, name) : String.format(CM, name, "");
+                int st = cs[w].send(HttpMethod.POST, path, body).status();
+                return st == 409 ? 200 : st;
+            });
+        }
     }
 
     private Load.Result reads(String path, int c, long n, Duration d, int warmup, String label) throws Exception {
-        HttpClient[] cs = clients(c);
-        HttpRequest req = get(path);
-        Load.Op op = (w, i) -> status(cs[w], req);
-        Load.run("warmup", c, warmup, Duration.ofMinutes(5), op);
-        return Load.run(label, c, n, d, op);
+        try (NettyHttp http = netty()) {
+            NettyHttp.Conn[] cs = conns(http, c);
+            Load.Op op = (w, i) -> cs[w].send(HttpMethod.GET, path, null).status();
+            Load.run("warmup", c, warmup, Duration.ofMinutes(5), op);
+            return Load.run(label, c, n, d, op);
+        }
     }
 
     private Load.Result creates(String ns, String prefix, int c, long n, Duration d, String label) throws Exception {
-        HttpClient[] cs = clients(c);
         String path = "/api/v1/namespaces/" + ns + "/configmaps";
         String run = Long.toString(System.currentTimeMillis() % 100000, 36); // repeated runs do not collide
-        Load.run("warmup", c, 200, Duration.ofMinutes(5), (w, i) -> status(cs[w], post(path, String.format(CM, prefix + "-" + run + "-warm-" + w + "-" + i, ""))));
-        return Load.run(label, c, n, d, (w, i) -> status(cs[w], post(path, String.format(CM, prefix + "-" + run + "-" + w + "-" + i, ""))));
+        try (NettyHttp http = netty()) {
+            NettyHttp.Conn[] cs = conns(http, c);
+            Load.run("warmup", c, 200, Duration.ofMinutes(5),
+                    (w, i) -> cs[w].send(HttpMethod.POST, path, String.format(CM, prefix + "-" + run + "-warm-" + w + "-" + i, "")).status());
+            return Load.run(label, c, n, d,
+                    (w, i) -> cs[w].send(HttpMethod.POST, path, String.format(CM, prefix + "-" + run + "-" + w + "-" + i, "")).status());
+        }
+    }
+
+    /** The throughput client: Netty, one event-loop thread (the server under test needs the other core more). */
+    private NettyHttp netty() throws Exception {
+        return new NettyHttp(URI.create(server), key, chain, trust, !http1, 1);
+    }
+
+    private static NettyHttp.Conn[] conns(NettyHttp http, int c) throws Exception {
+        NettyHttp.Conn[] cs = new NettyHttp.Conn[c];
+        for (int i = 0; i < c; i++) cs[i] = http.connect();
+        return cs;
     }
 
     // ---- watch fan-out --------------------------------------------------------------------------------------------

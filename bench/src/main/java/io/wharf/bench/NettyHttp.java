@@ -152,7 +152,6 @@ final class NettyHttp implements AutoCloseable {
 
     /** Connects and finishes the TLS handshake (and ALPN) before returning. */
     Conn connect() throws Exception {
-        Conn[] holder = new Conn[1];
         Bootstrap b = new Bootstrap().group(group).channel(channelType).option(ChannelOption.TCP_NODELAY, true)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -175,7 +174,6 @@ final class NettyHttp implements AutoCloseable {
         if (h2 && !ApplicationProtocolNames.HTTP_2.equals(proto)) throw new IllegalStateException("server did not agree to h2 (ALPN: " + proto + ")");
         Conn c = new Conn(ch);
         if (!h2) ch.pipeline().addLast(new Completer(c));
-        holder[0] = c;
         return c;
     }
 

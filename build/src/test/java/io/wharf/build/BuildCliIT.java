@@ -224,6 +224,10 @@ class BuildCliIT {
         // a context file the stdin Dockerfile could not COPY would fail: here keep.txt came along
         assertEquals("k", new String(images.content().read(images.get(withCtx.out().strip()).diffIds().getLast())).contains("keep.txt") ? "k" : "missing");
 
+        // --compress: a gzipped context
+        Run gz = docker(ctx, Map.of(), "build", "--compress", "-q", ".");
+        assertEquals(id + "\n", gz.out(), gz.err());
+
         // flags: --target, --build-arg, --label, --iidfile, --network none, --no-cache
         Path iid = base.resolve("iid.txt");
         Run flags = docker(ctx, Map.of(), "build", "--target", "b", "--build-arg", "UNUSED=1", "--label", "built.by=wharf",

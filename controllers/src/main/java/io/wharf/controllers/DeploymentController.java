@@ -280,14 +280,13 @@ public final class DeploymentController extends Controller {
     // ------------------------------------------------------------------------------------------- scaling
 
     private boolean isScalingEvent(Sync s) throws Exception {
-        ReplicaSet newRS = getNewReplicaSet(s, false);
+        getNewReplicaSet(s, false); // brings the current set's revision annotations up to date first, as Kubernetes does
         for (ReplicaSet rs : s.rsList) {
             if (specReplicas(rs) <= 0) continue;
             String desired = rs.getMetadata().getAnnotations() == null ? null : rs.getMetadata().getAnnotations().get(DESIRED_REPLICAS);
             if (desired == null) continue;
             if (!desired.equals(String.valueOf(replicas(s.d)))) return true;
         }
-        Objects.requireNonNullElse(newRS, s.d);
         return false;
     }
 

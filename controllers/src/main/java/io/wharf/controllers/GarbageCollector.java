@@ -21,7 +21,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * The garbage collector (pkg/controller/garbagecollector), for the workload types Wharf's controllers create:
@@ -234,6 +233,5 @@ public final class GarbageCollector extends Controller {
         rest.remove(f);
         live.getMetadata().setFinalizers(rest.isEmpty() ? null : rest);
         writer.update(live);
-        Objects.requireNonNull(owner);
     }
 }

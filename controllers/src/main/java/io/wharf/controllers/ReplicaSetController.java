@@ -117,16 +117,12 @@ public final class ReplicaSetController extends Controller {
             }
         }
         ReplicaSetStatus status = calculateStatus(rs, active, manageErr);
-        ReplicaSet updated = rs;
-        if (!statusEquals(rs.getStatus(), status)) {
-            updated = writer.updateStatus(new ReplicaSetBuilder(rs).withStatus(status).build());
-        }
+        if (!statusEquals(rs.getStatus(), status)) writer.updateStatus(new ReplicaSetBuilder(rs).withStatus(status).build());
         int minReady = rs.getSpec().getMinReadySeconds() == null ? 0 : rs.getSpec().getMinReadySeconds();
         int replicas = replicas(rs);
         if (manageErr == null && minReady > 0 && status.getReadyReplicas() == replicas && status.getAvailableReplicas() != replicas)
             requeueAfter(key, Duration.ofSeconds(minReady));
         if (manageErr != null) throw manageErr;
-        Objects.requireNonNull(updated);
     }
 
     static int replicas(ReplicaSet rs) {

@@ -55,6 +55,8 @@ record SchemaPatchKeys(ResourceType type, ResourceStrategy delegate) implements 
     @Override public List<FieldError> validateCreate(ObjectNode obj) { return guarded(() -> delegate.validateCreate(obj)); }
     @Override public List<FieldError> validateUpdate(ObjectNode n, ObjectNode o) { return guarded(() -> delegate.validateUpdate(n, o)); }
     @Override public List<FieldError> allocate(ObjectNode n, ObjectNode o, ObjectReader r) { return delegate.allocate(n, o, r); }
+    @Override public io.wharf.apiserver.NameRule nameRule() { return delegate.nameRule(); }
+    @Override public boolean allocatesFromSharedPool() { return delegate.allocatesFromSharedPool(); }
     @Override public void release(ObjectNode obj) { delegate.release(obj); }
     @Override public List<TableColumn> tableColumns() { return delegate.tableColumns(); }
     @Override public List<Object> tableRow(ObjectNode obj) { return delegate.tableRow(obj); }
