@@ -25,6 +25,20 @@ final class EssentialTypes {
                 ResourceType.of("authorization.k8s.io", "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews", false).withVerbs("create"),
                 ResourceType.of("authentication.k8s.io", "v1", "SelfSubjectReview", "selfsubjectreviews", false).withVerbs("create"));
         for (ResourceType t : types)
-            if (r.byResource(t.group(), t.version(), t.plural()).isEmpty()) r.register(t);
+            if (r.byResource(t.group(), t.version(), t.plural()).isEmpty()) r.register(t, strategyOf(t));
     }
+
+    /** Only the name rule differs from the default here: Namespace names are DNS labels, RBAC names path segments. */
+    private static ResourceStrategy strategyOf(ResourceType t) {
+        if (t.group().equals("rbac.authorization.k8s.io")) return NAMED_BY_PATH_SEGMENT;
+        if (t.plural().equals("namespaces")) return NAMED_BY_DNS_LABEL;
+        return ResourceStrategy.DEFAULT;
+    }
+
+    private static final ResourceStrategy NAMED_BY_PATH_SEGMENT = new ResourceStrategy() {
+        @Override public NameRule nameRule() { return NameRule.PATH_SEGMENT; }
+    };
+    private static final ResourceStrategy NAMED_BY_DNS_LABEL = new ResourceStrategy() {
+        @Override public NameRule nameRule() { return NameRule.DNS_LABEL; }
+    };
 }

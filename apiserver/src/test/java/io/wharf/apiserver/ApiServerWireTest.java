@@ -170,6 +170,61 @@ class ApiServerWireTest {
     }
 
     @Test
+    void namesFollowTheKindsRuleAndAreReportedOnce() throws Exception {
+        HttpResponse<String> cr = json("POST", "/apis/rbac.authorization.k8s.io/v1/clusterroles",
+                "{'apiVersion':'rbac.authorization.k8s.io/v1','kind':'ClusterRole','metadata':{'name':'system:wire-test'},'rules':[]}");
+        assertEquals(201, cr.statusCode(), cr.body());
+        HttpResponse<String> rb = json("POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings",
+                "{'apiVersion':'rbac.authorization.k8s.io/v1','kind':'RoleBinding','metadata':{'name':'system:wire:rb'},"
+                        + "'roleRef':{'apiGroup':'rbac.authorization.k8s.io','kind':'ClusterRole','name':'system:wire-test'},"
+                        + "'subjects':[{'kind':'User','apiGroup':'rbac.authorization.k8s.io','name':'u'}]}");
+        assertEquals(201, rb.statusCode(), rb.body());
+        assertEquals(200, json("GET", "/apis/rbac.authorization.k8s.io/v1/clusterroles/system:wire-test", null).statusCode());
+        HttpResponse<String> slash = json("POST", "/apis/rbac.authorization.k8s.io/v1/clusterroles",
+                "{'apiVersion':'rbac.authorization.k8s.io/v1','kind':'ClusterRole','metadata':{'name':'a%b'},'rules':[]}");
+        assertEquals(422, slash.statusCode(), slash.body());
+        assertEquals("may not contain '%'", parse(slash).at("/details/causes/0/message").asText().replaceFirst("^Invalid value: \"a%b\": ", ""));
+
+        HttpResponse<String> svc = json("POST", "/api/v1/namespaces/default/services",
+                "{'apiVersion':'v1','kind':'Service','metadata':{'name':'1svc'},'spec':{'ports':[{'port':80}]}}");
+        assertEquals(422, svc.statusCode(), svc.body());
+        JsonNode causes = parse(svc).at("/details/causes");
+        assertEquals(1, causes.size(), svc.body());
+        assertEquals("metadata.name", causes.path(0).path("field").asText());
+        assertTrue(causes.path(0).path("message").asText().contains("a DNS-1035 label"), svc.body());
+
+        HttpResponse<String> cm = json("POST", "/api/v1/namespaces/default/configmaps",
+                "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'a:b'}}");
+        assertEquals(422, cm.statusCode(), cm.body());
+        assertTrue(parse(cm).at("/details/causes/0/message").asText().contains("RFC 1123 subdomain"), cm.body());
+        HttpResponse<String> ns = json("POST", "/api/v1/namespaces", "{'apiVersion':'v1','kind':'Namespace','metadata':{'name':'a.b'}}");
+        assertEquals(422, ns.statusCode(), ns.body());
+        assertTrue(parse(ns).at("/details/causes/0/message").asText().contains("RFC 1123 label"), ns.body());
+    }
+
+    @Test
+    void parallelServiceCreatesGetDistinctClusterIps() throws Exception {
+        int n = 8;
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> fs = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String body = ("{'apiVersion':'v1','kind':'Service','metadata':{'name':'par-" + i + "'},'spec':{'type':'NodePort','ports':[{'port':80}]}}").replace('\'', '"');
+            fs.add(h2.sendAsync(HttpRequest.newBuilder(URI.create(base + "/api/v1/namespaces/default/services"))
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+        }
+        java.util.Set<String> ips = new java.util.HashSet<>();
+        java.util.Set<String> ports = new java.util.HashSet<>();
+        for (var f : fs) {
+            HttpResponse<String> r = f.get();
+            assertEquals(201, r.statusCode(), r.body());
+            ips.add(parse(r).at("/spec/clusterIP").asText());
+            ports.add(parse(r).at("/spec/ports/0/nodePort").asText());
+        }
+        assertEquals(n, ips.size(), ips.toString());
+        assertEquals(n, ports.size(), ports.toString());
+    }
+
+    @Test
     void patchTypes() throws Exception {
         String p = "/api/v1/namespaces/default/configmaps";
         json("POST", p, "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'pt','labels':{'a':'1'}},'data':{'x':'1'}}");

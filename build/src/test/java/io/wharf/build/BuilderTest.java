@@ -336,6 +336,15 @@ class BuilderTest {
         assertTrue(error(new Tars().file("Dockerfile", "FROM nosuchimage:1\n").build()).startsWith("pull access denied for nosuchimage, repository does not exist"));
         assertTrue(error(new Tars().file("Dockerfile", "FROM busybox\n").file("../evil", "x").build()).startsWith("failed to read the build context: invalid tar entry ../evil"));
         assertEquals("Cannot locate specified Dockerfile: Dockerfile", error(new Tars().file("x", "y").build()));
+        // symlinks in the context never lead outside it: /etc here is the context's, which has no passwd
+        assertEquals("COPY failed: file not found in build context or excluded by .dockerignore: stat link/passwd: file does not exist",
+                error(new Tars().file("Dockerfile", "FROM busybox\nCOPY link/passwd /x\n").symlink("link", "/etc").build()));
+        // a tar entry written through a symlink stays inside the context too
+        String marker = "wharf-build-test-" + UUID.randomUUID();
+        Result through = build(new Tars().file("Dockerfile", "FROM busybox\nCOPY t/" + marker + " /got\n").symlink("t", "/tmp")
+                .file("t/" + marker, "inside").build());
+        assertFalse(Files.exists(Path.of("/tmp", marker)), "nothing written to the host's /tmp");
+        assertEquals("inside", readFile(through.id(), "/got"));
         assertEquals("the Dockerfile (Dockerfile) cannot be empty", error(new Tars().file("Dockerfile", "# nothing\n").build()));
         assertTrue(error(new Tars().file("Dockerfile", "FROM busybox\nADD http://example.com/x /x\n").build()).startsWith("ADD failed: downloading http://example.com/x is not supported"));
         assertEquals("failed to reach build target nope in Dockerfile", error(new Tars().file("Dockerfile", "FROM busybox\n").build(), "nope"));

@@ -398,8 +398,8 @@ public final class Scheduler implements AutoCloseable {
         String key = key(pod);
         Decision d = decide(pod);
         if (d.node() == null) {
+            backoff(key, false); // parked first: the status write below must not bring it straight back
             recordFailure(pod, d.message());
-            backoff(key, false);
             return;
         }
         String uid = pod.getMetadata().getUid();

@@ -214,4 +214,23 @@ class MoreControllersTest {
         cron.reconcile("mc/tick");
         assertEquals(List.of("create event mc/tick.*"), c.takeWrites());
     }
+
+    @Test
+    void orphanDeletionKeepsThePods() throws Exception {
+        ReplicaSet rs = c.client.resource(new io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder(ReplicaSetControllerTest.rs("keep", 0))
+                .editMetadata().withNamespace("mc").endMetadata().build()).create();
+        Pod p = c.client.resource(new PodBuilder().withNewMetadata().withName("kept").withNamespace("mc")
+                .addToOwnerReferences(Pods.newControllerRef(rs, "apps/v1", "ReplicaSet")).endMetadata()
+                .withNewSpec().addNewContainer().withName("c").withImage("x").endContainer().endSpec().build()).create();
+        TestCluster.await("cached", Duration.ofSeconds(10), () -> informers.get(Pod.class, "mc/kept") != null && informers.get(ReplicaSet.class, "mc/keep") != null);
+        c.client.apps().replicaSets().inNamespace("mc").withName("keep").withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.ORPHAN).delete();
+        TestCluster.await("orphan finalizer cached", Duration.ofSeconds(10), () -> informers.get(ReplicaSet.class, "mc/keep").getMetadata().getFinalizers().contains("orphan"));
+        c.takeWrites();
+        gc.reconcile("O:ReplicaSet:mc/keep");
+        assertEquals(List.of("update pod mc/kept", "update replicaset mc/keep"), c.takeWrites());
+        TestCluster.await("rs gone, pod kept", Duration.ofSeconds(10), () -> c.client.apps().replicaSets().inNamespace("mc").withName("keep").get() == null);
+        Pod kept = c.client.pods().inNamespace("mc").withName("kept").get();
+        assertTrue(kept.getMetadata().getOwnerReferences() == null || kept.getMetadata().getOwnerReferences().isEmpty());
+        assertNotNull(p);
+    }
 }

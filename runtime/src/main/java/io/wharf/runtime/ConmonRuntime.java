@@ -763,10 +763,37 @@ public final class ConmonRuntime implements ContainerRuntime {
         if (st.status() == ContainerStatus.STOPPED) throw WharfException.conflict("You cannot attach to a stopped container, start it first");
         if (stdin && !s.openStdin()) throw WharfException.precondition("container %s was not created with stdin open", id);
         try {
+            // conmon forwards output only to clients it has accepted, and accepts from its main loop: on a busy host a
+            // client connected between create and start can miss a short program's whole output. Before start, wait
+            // (briefly) until conmon holds one more descriptor, i.e. has accepted us.
+            Path conmonFds = st.status() == ContainerStatus.CREATED && st.conmonPid() > 0 ? Path.of("/proc/" + st.conmonPid() + "/fd") : null;
+            int before = conmonFds == null ? -1 : countEntries(conmonFds);
             int fd = Native.connectUnix(Native.SOCK_SEQPACKET, dir(id).toString(), "attach");
+            if (before >= 0) {
+                long t0 = System.nanoTime(), deadline = t0 + 2_000_000_000L;
+                int n;
+                while ((n = countEntries(conmonFds)) >= 0 && n <= before && System.nanoTime() < deadline) {
+                    try {
+                        Thread.sleep(1);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                }
+                log.debug("attach {}: conmon fds {} -> {} after {} us", id, before, n, (System.nanoTime() - t0) / 1000);
+            }
             return new SeqpacketAttachment(fd, stdin, s.tty(), sink, dir(id));
         } catch (IOException e) {
             throw WharfException.internal("attach " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Entries of a /proc/PID/fd directory; -1 when it cannot be read (the process is gone). */
+    private static int countEntries(Path dir) {
+        try (var st = Files.list(dir)) {
+            return (int) st.count();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return -1;
         }
     }
 

@@ -32,6 +32,9 @@ final class CoreKinds {
 
     // ------------------------------------------------------------------------------------------------ Namespace
     static final class NamespaceStrategy implements ResourceStrategy {
+        /** ValidateNamespaceName: a DNS-1123 label. */
+        @Override public io.wharf.apiserver.NameRule nameRule() { return io.wharf.apiserver.NameRule.DNS_LABEL; }
+
         @Override
         public void applyDefaults(ObjectNode obj) {
             String name = Nodes.meta(obj, "name");
@@ -58,8 +61,8 @@ final class CoreKinds {
         @Override
         public List<FieldError> validateCreate(ObjectNode obj) {
             Check c = new Check();
-            // metadata.name as a DNS-1123 label: the serving core checks that for namespaces (checking it here too
-            // would print the error twice).
+            // metadata.name as a DNS-1123 label: the core applies nameRule() (checking it here too would print the
+            // error twice).
             for (JsonNode f : obj.path("spec").path("finalizers")) {
                 String s = f.asText();
                 if (!s.equals("kubernetes") && !s.contains("/")) c.invalid("spec.finalizers", s, "name is neither a standard finalizer name nor is it fully qualified");

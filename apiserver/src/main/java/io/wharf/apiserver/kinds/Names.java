@@ -1,5 +1,7 @@
 package io.wharf.apiserver.kinds;
 
+import io.wharf.apiserver.NameRule;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -20,9 +22,6 @@ public final class Names {
     static final String ENV_VAR_FMT = "[-._a-zA-Z][-._a-zA-Z0-9]*";
     static final String WILDCARD_DNS1123_SUBDOMAIN_FMT = "\\*\\." + DNS1123_SUBDOMAIN_FMT;
 
-    private static final Pattern DNS1123_LABEL = Pattern.compile("^" + DNS1123_LABEL_FMT + "$");
-    private static final Pattern DNS1123_SUBDOMAIN = Pattern.compile("^" + DNS1123_SUBDOMAIN_FMT + "$");
-    private static final Pattern DNS1035_LABEL = Pattern.compile("^" + DNS1035_LABEL_FMT + "$");
     private static final Pattern QUALIFIED_NAME = Pattern.compile("^" + QUALIFIED_NAME_FMT + "$");
     private static final Pattern LABEL_VALUE = Pattern.compile("^" + LABEL_VALUE_FMT + "$");
     private static final Pattern CONFIG_KEY = Pattern.compile("^" + CONFIG_KEY_FMT + "$");
@@ -42,25 +41,9 @@ public final class Names {
 
     static String maxLenError(int n) { return "must be no more than " + n + " characters"; }
 
-    public static List<String> isDNS1123Label(String v) {
-        List<String> errs = new ArrayList<>();
-        if (v.length() > 63) errs.add(maxLenError(63));
-        if (!DNS1123_LABEL.matcher(v).matches()) {
-            errs.add(regexError("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
-                    DNS1123_LABEL_FMT, "my-name", "123-abc"));
-        }
-        return errs;
-    }
+    public static List<String> isDNS1123Label(String v) { return NameRule.DNS_LABEL.check(v); }
 
-    public static List<String> isDNS1123Subdomain(String v) {
-        List<String> errs = new ArrayList<>();
-        if (v.length() > 253) errs.add(maxLenError(253));
-        if (!DNS1123_SUBDOMAIN.matcher(v).matches()) {
-            errs.add(regexError("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
-                    DNS1123_SUBDOMAIN_FMT, "example.com"));
-        }
-        return errs;
-    }
+    public static List<String> isDNS1123Subdomain(String v) { return NameRule.DNS_SUBDOMAIN.check(v); }
 
     public static List<String> isWildcardDNS1123Subdomain(String v) {
         List<String> errs = new ArrayList<>();
@@ -72,15 +55,7 @@ public final class Names {
         return errs;
     }
 
-    public static List<String> isDNS1035Label(String v) {
-        List<String> errs = new ArrayList<>();
-        if (v.length() > 63) errs.add(maxLenError(63));
-        if (!DNS1035_LABEL.matcher(v).matches()) {
-            errs.add(regexError("a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character",
-                    DNS1035_LABEL_FMT, "my-name", "abc-123"));
-        }
-        return errs;
-    }
+    public static List<String> isDNS1035Label(String v) { return NameRule.DNS_1035_LABEL.check(v); }
 
     /** Label keys, annotation keys, taint keys: an optional DNS subdomain prefix and a name part. */
     public static List<String> isQualifiedName(String v) {
@@ -158,10 +133,5 @@ public final class Names {
     }
 
     /** path-segment names (RBAC roles and bindings, ...): ValidatePathSegmentName. */
-    public static List<String> isValidPathSegmentName(String v) {
-        List<String> errs = new ArrayList<>();
-        if (v.equals(".") || v.equals("..")) errs.add("may not be '" + v + "'");
-        for (String s : new String[]{"/", "%"}) if (v.contains(s)) errs.add("may not contain '" + s + "'");
-        return errs;
-    }
+    public static List<String> isValidPathSegmentName(String v) { return NameRule.PATH_SEGMENT.check(v); }
 }

@@ -347,11 +347,12 @@ final class OtherKinds {
 
         RoleStrategy(boolean namespaced) { this.namespaced = namespaced; }
 
+        /** ValidateRBACName: path segments, so names like "system:node" are valid; the core applies it. */
+        @Override public io.wharf.apiserver.NameRule nameRule() { return io.wharf.apiserver.NameRule.PATH_SEGMENT; }
+
         @Override
         public List<FieldError> validateCreate(ObjectNode obj) {
             Check c = new Check();
-            String name = Nodes.meta(obj, "name");
-            c.each("metadata.name", name, Names.isValidPathSegmentName(name));
             JsonNode rules = obj.path("rules");
             for (int i = 0; i < rules.size(); i++) {
                 JsonNode r = rules.path(i);
@@ -392,11 +393,12 @@ final class OtherKinds {
 
         RoleBindingStrategy(boolean namespaced) { this.namespaced = namespaced; }
 
+        /** ValidateRBACName: path segments, so names like "system:node" are valid; the core applies it. */
+        @Override public io.wharf.apiserver.NameRule nameRule() { return io.wharf.apiserver.NameRule.PATH_SEGMENT; }
+
         @Override
         public List<FieldError> validateCreate(ObjectNode obj) {
             Check c = new Check();
-            String name = Nodes.meta(obj, "name");
-            c.each("metadata.name", name, Names.isValidPathSegmentName(name));
             JsonNode ref = obj.path("roleRef");
             String ag = Nodes.text(ref, "apiGroup");
             if (!ag.equals("rbac.authorization.k8s.io")) c.notSupported("roleRef.apiGroup", ag, List.of("rbac.authorization.k8s.io"));

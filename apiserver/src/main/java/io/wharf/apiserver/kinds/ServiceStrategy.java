@@ -183,11 +183,15 @@ final class ServiceStrategy implements ResourceStrategy {
 
     // ---------------------------------------------------------------- validation
 
+    /** ValidateServiceName: a Service's name is a DNS label (it becomes one in DNS), checked once by the core. */
+    @Override public io.wharf.apiserver.NameRule nameRule() { return io.wharf.apiserver.NameRule.DNS_1035_LABEL; }
+
+    /** clusterIPs and nodePorts come from pools shared by all Services: allocate must not run twice at once. */
+    @Override public boolean allocatesFromSharedPool() { return true; }
+
     @Override
     public List<FieldError> validateCreate(ObjectNode obj) {
         Check c = new Check();
-        String name = Nodes.meta(obj, "name");
-        if (!name.isEmpty()) c.each("metadata.name", name, Names.isDNS1035Label(name));
         JsonNode spec = obj.path("spec");
         String type = Nodes.text(spec, "type");
         if (!TYPES.contains(type)) c.notSupported("spec.type", type, TYPES);

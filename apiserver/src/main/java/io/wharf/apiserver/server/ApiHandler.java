@@ -847,15 +847,29 @@ public final class ApiHandler implements Consumer<HttpExchange> {
         md.remove("selfLink");
         if (!fromApply) md.remove("managedFields");
         s.prepareForCreate(obj);
-        validateMeta(t, obj, errs);
+        validateMeta(s, obj, errs);
         errs.addAll(s.validateCreate(obj));
         if (!errs.isEmpty()) throw ApiException.invalid(t, name, errs);
         if (!fromApply) ManagedFields.recordUpdate(null, obj, manager(ctx.ex), t.apiVersion(), "", s::patchMergeKey);
         if (dryRun(ctx.ex)) return obj;
-        synchronized (allocLock(t)) {
-            List<FieldError> aerr = s.allocate(obj, null, storage);
+        return allocateAndWrite(t, s, obj, null, name, () -> storage.create(t, obj));
+    }
+
+    /**
+     * allocate then write. Only types whose allocate takes from a shared pool (Services) run this one at a time, so
+     * creates of every other type proceed in parallel.
+     */
+    private ObjectNode allocateAndWrite(ResourceType t, ResourceStrategy s, ObjectNode obj, ObjectNode old, String name,
+                                        java.util.function.Supplier<ObjectNode> write) {
+        if (!s.allocatesFromSharedPool()) {
+            List<FieldError> aerr = s.allocate(obj, old, storage);
             if (!aerr.isEmpty()) throw ApiException.invalid(t, name, aerr);
-            return storage.create(t, obj);
+            return write.get();
+        }
+        synchronized (allocLock(t)) {
+            List<FieldError> aerr = s.allocate(obj, old, storage);
+            if (!aerr.isEmpty()) throw ApiException.invalid(t, name, aerr);
+            return write.get();
         }
     }
 
@@ -881,9 +895,9 @@ public final class ApiHandler implements Consumer<HttpExchange> {
                     "unable to create new content in namespace " + ns + " because it is being terminated", null);
     }
 
-    private static void validateMeta(ResourceType t, ObjectNode obj, List<FieldError> errs) {
+    private static void validateMeta(ResourceStrategy s, ObjectNode obj, List<FieldError> errs) {
         JsonNode md = obj.path("metadata");
-        Validation.name(md.path("name").asText(""), t.plural().equals("namespaces"), errs);
+        Validation.name(md.path("name").asText(""), s.nameRule(), errs);
         Validation.labels(md.get("labels"), errs);
         Validation.annotations(md.get("annotations"), errs);
     }
@@ -954,7 +968,7 @@ public final class ApiHandler implements Consumer<HttpExchange> {
         if (specChanged(old, obj)) gen++;
         md.put("generation", gen);
         List<FieldError> errs = new ArrayList<>();
-        validateMeta(t, obj, errs);
+        validateMeta(s, obj, errs);
         errs.addAll(s.validateUpdate(obj, old));
         if (!errs.isEmpty()) throw ApiException.invalid(t, req.name, errs);
         if (!"apply".equals(subresource)) {
@@ -974,11 +988,8 @@ public final class ApiHandler implements Consumer<HttpExchange> {
             s.release(gone);
             return gone;
         }
-        synchronized (allocLock(t)) {
-            List<FieldError> aerr = s.allocate(obj, old, storage);
-            if (!aerr.isEmpty()) throw ApiException.invalid(t, req.name, aerr);
-            return storage.update(t, obj, oldRv);
-        }
+        ObjectNode toWrite = obj;
+        return allocateAndWrite(t, s, obj, old, req.name, () -> storage.update(t, toWrite, oldRv));
     }
 
     private static void stripVolatile(ObjectNode o) {

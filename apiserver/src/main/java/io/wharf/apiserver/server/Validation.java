@@ -21,14 +21,10 @@ final class Validation {
     static final String SUBDOMAIN_MSG = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
     static final String LABEL_MSG = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
 
-    static void name(String name, boolean dnsLabel, List<FieldError> errs) {
-        if (dnsLabel) {
-            if (name.length() > 63) errs.add(FieldError.invalid("metadata.name", TextNode.valueOf(name), "must be no more than 63 characters"));
-            if (!DNS1123_LABEL.matcher(name).matches()) errs.add(FieldError.invalid("metadata.name", TextNode.valueOf(name), LABEL_MSG));
-        } else {
-            if (name.length() > 253) errs.add(FieldError.invalid("metadata.name", TextNode.valueOf(name), "must be no more than 253 characters"));
-            if (!DNS1123_SUBDOMAIN.matcher(name).matches()) errs.add(FieldError.invalid("metadata.name", TextNode.valueOf(name), SUBDOMAIN_MSG));
-        }
+    /** metadata.name under the kind's rule; an empty name is reported elsewhere (name or generateName is required). */
+    static void name(String name, io.wharf.apiserver.NameRule rule, List<FieldError> errs) {
+        if (name.isEmpty()) return;
+        for (String m : rule.check(name)) errs.add(FieldError.invalid("metadata.name", TextNode.valueOf(name), m));
     }
 
     static void labels(JsonNode labels, List<FieldError> errs) {

@@ -62,6 +62,26 @@ class KindsTest {
         }
     }
 
+    @Test
+    void eachKindChoosesItsNameRuleAndOnlyServicesSerializeAllocation() {
+        ResourceRegistry r = registry();
+        for (ResourceRegistry.Entry e : r.all()) {
+            io.wharf.apiserver.NameRule want = switch (e.type().group() + "/" + e.type().kind()) {
+                case "/Namespace" -> io.wharf.apiserver.NameRule.DNS_LABEL;
+                case "/Service" -> io.wharf.apiserver.NameRule.DNS_1035_LABEL;
+                case "rbac.authorization.k8s.io/Role", "rbac.authorization.k8s.io/ClusterRole",
+                     "rbac.authorization.k8s.io/RoleBinding", "rbac.authorization.k8s.io/ClusterRoleBinding" -> io.wharf.apiserver.NameRule.PATH_SEGMENT;
+                default -> io.wharf.apiserver.NameRule.DNS_SUBDOMAIN;
+            };
+            assertEquals(want, e.strategy().nameRule(), e.type().kind());
+            assertEquals(e.type().kind().equals("Service"), e.strategy().allocatesFromSharedPool(), e.type().kind());
+        }
+        assertEquals(List.of(), io.wharf.apiserver.NameRule.PATH_SEGMENT.check("system:node"));
+        assertEquals(List.of("may not contain '/'"), io.wharf.apiserver.NameRule.PATH_SEGMENT.check("a/b"));
+        assertEquals(List.of("may not be '..'"), io.wharf.apiserver.NameRule.PATH_SEGMENT.check(".."));
+        assertEquals(1, io.wharf.apiserver.NameRule.DNS_SUBDOMAIN.check("system:node").size());
+    }
+
     static ObjectNode minimal(ResourceType t) {
         ObjectNode o = Fx.yaml("{metadata: {name: x, creationTimestamp: '2024-01-01T00:00:00Z'}}");
         o.put("apiVersion", t.apiVersion()).put("kind", t.kind());

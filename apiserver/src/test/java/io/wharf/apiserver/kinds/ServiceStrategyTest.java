@@ -167,7 +167,11 @@ class ServiceStrategyTest {
                 {apiVersion: v1, kind: Service, metadata: {name: Bad}, spec: {ports: [{port: 0, nodePort: 30001, protocol: HTTP}, {port: 81}], type: Foo}}
                 """);
         List<String> m = Fx.messages(Fx.create(services, bad));
-        assertTrue(m.contains("metadata.name: Invalid value: \"Bad\": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"), m.toString());
+        // The name is the core's job (nameRule, applied once): the strategy must not report it a second time.
+        assertTrue(m.stream().noneMatch(x -> x.startsWith("metadata.name")), m.toString());
+        assertEquals(io.wharf.apiserver.NameRule.DNS_1035_LABEL, services.nameRule());
+        assertTrue(services.allocatesFromSharedPool());
+        assertTrue(services.nameRule().check("Bad").getFirst().startsWith("a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"), m.toString());
         assertTrue(m.contains("spec.type: Unsupported value: \"Foo\": supported values: \"ClusterIP\", \"ExternalName\", \"LoadBalancer\", \"NodePort\""), m.toString());
         assertTrue(m.contains("spec.ports[0].name: Required value"), m.toString());
         assertTrue(m.contains("spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive"), m.toString());

@@ -137,19 +137,24 @@ public final class NodeSimulator implements Component {
 
     @Override
     public void start() throws Exception {
-        for (String n : nodeNames()) {
+        parallel(nodeNames(), n -> {
             // a transport error (a reset connection to a busy server) is retried a few times before giving up
             for (int attempt = 1; ; attempt++) {
                 try {
                     register(n);
-                    break;
+                    return;
                 } catch (KubernetesClientException e) {
                     if (attempt >= 5 || e.getCode() != 0 && e.getCode() < 500) throw e;
                     log.info("registering {} failed ({}), retrying", n, e.getMessage());
-                    Thread.sleep(200L * attempt);
+                    try {
+                        Thread.sleep(200L * attempt);
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                        throw e;
+                    }
                 }
             }
-        }
+        });
         renewLeases();
         informers = new Informers(client);
         pods = new PodWorker();
@@ -238,7 +243,7 @@ public final class NodeSimulator implements Component {
     private void renewLeases() {
         cycle++;
         java.time.ZonedDateTime now = clock.instant().truncatedTo(ChronoUnit.MICROS).atZone(java.time.ZoneOffset.UTC);
-        for (String name : nodeNames()) {
+        parallel(nodeNames(), name -> {
             if (closed) return;
             try {
                 // the Lease written last time is reused (one write per renewal, no read); a conflict re-reads it
@@ -258,7 +263,7 @@ public final class NodeSimulator implements Component {
                     }
                 }
                 leases.put(name, l);
-                if (cycle % 3 != 0) continue; // the node's own status is looked at every third renewal
+                if (cycle % 3 != 0) return; // the node's own status is looked at every third renewal
                 Node node = client.nodes().withName(name).get();
                 if (node != null && !"True".equals(readyStatus(node))) {
                     writer.updateStatus(desiredNode(name, node)); // back from NotReady/Unknown: report Ready again
@@ -274,7 +279,28 @@ public final class NodeSimulator implements Component {
             } catch (KubernetesClientException e) {
                 log.info("renewing the lease of {} failed: {}", name, e.getMessage());
             }
+        });
+    }
+
+    /** Runs the action for every name on virtual threads, at most 16 at once; rethrows the first failure. */
+    private static void parallel(List<String> names, java.util.function.Consumer<String> action) {
+        java.util.concurrent.Semaphore permits = new java.util.concurrent.Semaphore(16);
+        java.util.concurrent.atomic.AtomicReference<RuntimeException> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        try (var exec = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (String n : names) {
+                permits.acquireUninterruptibly();
+                exec.submit(() -> {
+                    try {
+                        action.accept(n);
+                    } catch (RuntimeException e) {
+                        failure.compareAndSet(null, e);
+                    } finally {
+                        permits.release();
+                    }
+                });
+            }
         }
+        if (failure.get() != null) throw failure.get();
     }
 
     static String readyStatus(Node n) {

@@ -532,13 +532,13 @@ public final class Distribution {
 
     private PushResult pushTag(RegistryClient client, Reference repo, String tag, Digest imageId, MessageSink out)
             throws IOException, InterruptedException {
-        ImageService.PushBundle bundle = images.pushBundle(imageId);
         List<Digest> diffIds = images.get(imageId).diffIds();
-        ContentStore content = images.content();
-        // dockerd lists layers top first, named by their diff ID
+        // dockerd lists layers top first, named by their diff ID; "Preparing" covers compressing them (pushBundle)
         Map<Digest, Integer> unique = new LinkedHashMap<>();
-        for (int i = bundle.layers().size() - 1; i >= 0; i--) unique.putIfAbsent(bundle.layers().get(i).digest(), i);
+        for (int i = diffIds.size() - 1; i >= 0; i--) unique.putIfAbsent(diffIds.get(i), i);
         for (int i : unique.values()) out.send(JsonMessage.layer(diffIds.get(i).shortHex(), "Preparing"));
+        ImageService.PushBundle bundle = images.pushBundle(imageId);
+        ContentStore content = images.content();
         Semaphore slots = new Semaphore(config.maxConcurrentUploads());
         try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<?>> uploads = new ArrayList<>();
