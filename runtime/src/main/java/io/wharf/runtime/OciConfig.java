@@ -259,7 +259,15 @@ final class OciConfig {
         addNs(ns, "network", spec.network(), ctx);
         if (ctx.cgroupMode() == CgroupMode.V2) ns.add(Map.of("type", "cgroup"));
         l.put("namespaces", ns);
-        if (!spec.sysctls().isEmpty()) l.put("sysctl", spec.sysctls());
+        // Like dockerd 20.10+: in a container's own network namespace, unprivileged ICMP sockets and low ports are
+        // allowed (ping without CAP_NET_RAW, a non-root web server on :80). The host's namespace is left alone.
+        Map<String, String> sysctls = new java.util.LinkedHashMap<>();
+        if (!(spec.network() instanceof NamespaceMode.Host)) {
+            sysctls.put("net.ipv4.ping_group_range", "0 2147483647");
+            sysctls.put("net.ipv4.ip_unprivileged_port_start", "0");
+        }
+        sysctls.putAll(spec.sysctls());
+        if (!sysctls.isEmpty()) l.put("sysctl", sysctls);
         if (!spec.privileged()) {
             l.put("maskedPaths", spec.maskedPaths() != null ? spec.maskedPaths() : DEFAULT_MASKED);
             l.put("readonlyPaths", spec.readonlyPaths() != null ? spec.readonlyPaths() : DEFAULT_READONLY);
