@@ -74,9 +74,21 @@ run_all() { # tag kubeconfig extra-args... : one JSON line per figure into $work
 AB seed "$kc" --ns benchcreate --count 0 --c 1 >/dev/null
 run_all wharf "$kc"
 # wrk (C, HTTP/1.1, 2 threads): the anchor's second client; its figures do not depend on a JVM client sharing the CPU
-wrk_line() { # label conc path
+# creates: each wrk thread POSTs ConfigMaps named wrk-<thread>-<n> (the Lua state is per thread)
+cat > "$work/create.lua" <<'LUA'
+local n, threads = 0, 0
+function setup(thread) threads = threads + 1; thread:set("tid", threads) end   -- a global in that thread's state
+local h
+function request()   -- a headers table given to wrk.format replaces the -H ones: copy them in
+  if not h then h = {}; for k, v in pairs(wrk.headers) do h[k] = v end; h["Content-Type"] = "application/json" end
+  n = n + 1
+  return wrk.format("POST", "/api/v1/namespaces/benchcreate/configmaps", h,
+    '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"wrk-' .. tid .. '-' .. n .. '"},"data":{"key":"value-0123456789abcdef"}}')
+end
+LUA
+wrk_line() { # label conc path [lua script]
   wrk -t2 -c"$2" -d"${SECONDS_PER}s" --latency -H "Authorization: Bearer $TOKEN" -H 'Accept: application/json' \
-    "https://127.0.0.1:$port$3" >"$work/wrk.txt" 2>&1 || true
+    ${4:+-s "$4"} "https://127.0.0.1:$port$3" >"$work/wrk.txt" 2>&1 || true
   python3 - "$work/wrk.txt" "$1" <<'PY' >>"$work/wharf.jsonl"
 import json, re, sys
 t = open(sys.argv[1]).read()
@@ -84,7 +96,9 @@ rps = re.search(r'Requests/sec:\s+([\d.]+)', t)
 p99 = re.search(r'\n\s+99%\s+([\d.]+)(us|ms|s)\b', t)
 p99ms = (float(p99.group(1)) * {'us': 0.001, 'ms': 1, 's': 1000}[p99.group(2)]) if p99 else None
 non2xx = re.search(r'Non-2xx or 3xx responses: (\d+)', t)
+total = re.search(r'(\d+) requests in', t)
 print(json.dumps({"label": sys.argv[2], "rps": float(rps.group(1)) if rps else None, "p99_ms": p99ms,
+                  "requests": int(total.group(1)) if total else 0,
                   "errors": int(non2xx.group(1)) if non2xx else 0}, separators=(",", ":")))
 PY
 }
@@ -112,10 +126,11 @@ if command -v wrk >/dev/null; then
   wrk_line "wrk get c=32" 32 /api/v1/namespaces/bench100/configmaps/cm-0
   wrk_line "wrk get c=8" 8 /api/v1/namespaces/bench100/configmaps/cm-0
   wrk_line "wrk list100 c=8" 8 /api/v1/namespaces/bench100/configmaps
+  wrk_line "wrk create c=32" 32 /api/v1/namespaces/benchcreate/configmaps "$work/create.lua"
 fi
 t=$(now); AB seed "$kc" --ns benchpods --kind pods --count "$PODS" --c 32 --label "seed $PODS pods" >>"$work/wharf.jsonl"
 seed_s=$(python3 -c "print('%.1f' % ($(now)-$t))")
-AB list "$kc" --path /api/v1/namespaces/benchpods/pods --c 1 --n 10 --warmup 2 --label "list $PODS pods" >>"$work/wharf.jsonl"
+AB list "$kc" --path /api/v1/namespaces/benchpods/pods --c 1 --n 10 --warmup-seconds 1 --label "list $PODS pods" >>"$work/wharf.jsonl"
 sleep 2; busy=$(rss_mb "$spid")
 if [ "$WATCH" = 1 ]; then
   AB watch "$kc" --ns benchwatch --watchers "$WATCHERS" --rate 100 --seconds 5 >>"$work/wharf.jsonl" || echo '{"label":"watch failed"}' >>"$work/wharf.jsonl"
@@ -132,7 +147,7 @@ if [ "${K8S_ANCHOR:-0}" = 1 ] && [ -x /var/tmp/k8s-anchor/bin/kube-apiserver ]; 
   anchor=1
 fi
 
-echo "# every line: $(python3 -c "print('%.0f' % float('$SECONDS_PER'))") s closed loop (after 200 warm-up requests) unless said otherwise; raw JSON below"
+echo "# ApiBench lines: $SECONDS_PER s closed loop after a 3 s warm-up (2 s for creates), Netty client, admin cert; wrk/h2load: $SECONDS_PER s, bearer token; raw JSON below"
 printf '%-40s %10s %9s %9s   %s\n' figure "wharf" "p99 ms" "anchor" "anchor p99 ms"
 line() { # label-in-json, printed name, anchor-fallback-rps, anchor-fallback-p99
   local w a; w=$(grep -F "\"label\":\"$1" "$work/wharf.jsonl" | head -1 || true)
@@ -153,6 +168,7 @@ line "h2load list100 c=8" "h2load LIST 100 CMs, token, h2, 8" "-" "-"
 line "wrk get c=32" "wrk GET 1 ConfigMap, token, 32 (req/s)" "4892*" "-"
 line "wrk get c=8" "wrk GET 1 ConfigMap, token, 8 (req/s)" "3982*" "-"
 line "wrk list100 c=8" "wrk LIST 100 ConfigMaps, token, 8" "1286*" "-"
+line "wrk create c=32" "wrk create ConfigMap, token, 32 (/s)" "-" "-"
 w=$(grep -F '"label":"list '"$PODS"' pods' "$work/wharf.jsonl" | head -1 || true)
 printf '%-40s %10s\n' "LIST $PODS pods, 1 conc: p50 ms (10 runs)" "$([ -n "$w" ] && field "$w" p50_ms || echo -)"
 printf '%-40s %10s   (%s s to create them through the API, 32 conc)\n' "  ... max ms" "$([ -n "$w" ] && field "$w" max_ms || echo -)" "$seed_s"
@@ -164,8 +180,9 @@ fi
 printf '%-40s %10s %9s %9s\n' "cold start -> /readyz, empty root (s)" "$cold_first" "" "3.95*"
 printf '%-40s %10s %9s %9s\n' "restart -> /readyz, same root (s)" "$cold_again" "" "-"
 printf '%-40s %10s %9s %9s\n' "RSS idle (MB)" "$idle" "" "335+52*"
-cms=$(python3 -c 'import json,sys; print(300 + sum(json.loads(l).get("requests", 0) for l in open(sys.argv[1]) if "\"create " in l) + 200)' "$work/wharf.jsonl")
-printf '%-40s %10s %9s %9s\n' "RSS, $PODS pods + $cms ConfigMaps (MB)" "$busy" "" "506*"
+# ConfigMaps stored: 100 listed + what the creates made (their warm-ups are not counted: a few hundred more)
+cms=$(python3 -c 'import json,sys; print(100 + sum(d.get("requests") or 0 for d in map(json.loads, open(sys.argv[1])) if "create" in d["label"]))' "$work/wharf.jsonl")
+printf '%-40s %10s %9s %9s\n' "RSS, $PODS pods + >=$cms ConfigMaps (MB)" "$busy" "" "506*"
 printf '%-40s %10s\n' "RSS after the watch run (MB)" "$after"
 [ "$anchor" = 1 ] || echo "* reference (earlier run): Kubernetes 1.20.2 anchor (kube-apiserver + etcd 3.4) from anchors/k8s-1.20-notes.md §4 / issue 5, not measured in this run; GET http/1.1 and LIST http/1.1 there were wrk with a bearer token; cold start there is the apiserver's /readyz in a cold cluster start; its RSS 506 MB was with ~10k ConfigMaps"
 echo "# raw:"; cat "$work/wharf.jsonl"; [ "$anchor" = 1 ] && cat "$work/anchor.jsonl" || true

@@ -16,6 +16,6 @@ final class Parts {
 
     /** The foreground subcommands (`wharf engine`, `wharf registry`, `wharf server`). */
     static List<Object> commands() {
-        return List.of(new EngineCommand(), new RegistryCommand(), new ServerCommand());
+        return List.of(new EngineCommand(), new RegistryCommand(), new ServerCommand(), new SimNodesCommand());
     }
 }

@@ -3,6 +3,7 @@ package io.wharf.cli;
 import io.wharf.apiserver.ApiServer;
 import io.wharf.apiserver.ApiServerConfig;
 import io.wharf.common.Component;
+import io.wharf.controllers.ControllerManager;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -12,7 +13,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 
-/** `wharf server`: the Kubernetes API server (and, once they land, the controllers) in the foreground. */
+/** `wharf server`: the Kubernetes API server, the controllers and the scheduler, in the foreground. */
 @Command(name = "server", mixinStandardHelpOptions = true, description = "Run the Kubernetes API server (default https://127.0.0.1:6443) in the foreground.")
 final class ServerCommand implements Callable<Integer> {
     @Mixin
@@ -35,6 +36,37 @@ final class ServerCommand implements Callable<Integer> {
 
     @Option(names = "--tls-san", split = ",", description = "More names or IPs for the serving certificate.")
     List<String> sans;
+
+    /**
+     * The API server, then the controller manager (controllers + scheduler) talking to it through the admin
+     * kubeconfig it wrote: the controllers see the cluster only through the Kubernetes API, as in the design.
+     */
+    static final class ControlPlane implements Component {
+        private final ApiServer apiServer;
+        private ControllerManager controllers;
+
+        ControlPlane(ApiServer apiServer) {
+            this.apiServer = apiServer;
+        }
+
+        @Override
+        public String name() {
+            return "apiserver+controllers";
+        }
+
+        @Override
+        public void start() throws Exception {
+            apiServer.start();
+            controllers = ControllerManager.fromKubeconfig(apiServer.kubeconfigPath(), ControllerManager.Options.defaults());
+            controllers.start();
+        }
+
+        @Override
+        public void close() {
+            if (controllers != null) controllers.close();
+            apiServer.close();
+        }
+    }
 
     ServerCommand withDefaults() {
         bindAddress = "127.0.0.1";
@@ -68,7 +100,7 @@ final class ServerCommand implements Callable<Integer> {
 
             @Override
             public Component create(Settings s) {
-                return new ApiServer(config.apply(s));
+                return new ControlPlane(new ApiServer(config.apply(s)));
             }
         };
     }

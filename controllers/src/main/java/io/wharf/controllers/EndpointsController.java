@@ -32,7 +32,7 @@ import java.util.Objects;
  * The Endpoints and EndpointSlice controllers in one (pkg/controller/endpoint, endpointslice): for each Service with
  * a selector, the pods it selects that have an IP: ready ones in {@code addresses}, the others in
  * {@code notReadyAddresses} (all ready with publishNotReadyAddresses); target ports resolved per pod (named ports
- * included) and pods grouped into subsets by their resolved ports. One EndpointSlice per Service (label
+ * included) and pods grouped into subsets by their resolved ports. EndpointSlices of up to 100 endpoints (label
  * {@code kubernetes.io/service-name}, owned by the Service) with ready/serving/terminating conditions. Writes only
  * when the content changes.
  */
@@ -40,6 +40,7 @@ public final class EndpointsController extends Controller {
     static final String MANAGED_BY = "endpointslice.kubernetes.io/managed-by";
     static final String SLICE_CONTROLLER = "endpointslice-controller.k8s.io";
     static final String SERVICE_NAME = "kubernetes.io/service-name";
+    static final int MAX_ENDPOINTS_PER_SLICE = 100;
 
     private final Informers informers;
     private final ApiWriter writer;
@@ -203,25 +204,38 @@ public final class EndpointsController extends Controller {
             }
         }
         if (ports == null) ports = new ArrayList<>();
-        EndpointSlice cur = null;
-        for (EndpointSlice s : informers.list(EndpointSlice.class, ns)) {
-            var l = s.getMetadata().getLabels();
-            if (l != null && name.equals(l.get(SERVICE_NAME)) && SLICE_CONTROLLER.equals(l.get(MANAGED_BY))) {
-                cur = s;
-                break;
+        // at most 100 endpoints a slice (--max-endpoints-per-slice), existing slices reused in name order
+        List<EndpointSlice> have = new ArrayList<>();
+        for (EndpointSlice sl : informers.list(EndpointSlice.class, ns)) {
+            var l = sl.getMetadata().getLabels();
+            if (l != null && name.equals(l.get(SERVICE_NAME)) && SLICE_CONTROLLER.equals(l.get(MANAGED_BY))) have.add(sl);
+        }
+        have.sort(Comparator.comparing(sl -> sl.getMetadata().getName()));
+        List<List<Endpoint>> chunks = new ArrayList<>();
+        for (int i = 0; i < eps.size(); i += MAX_ENDPOINTS_PER_SLICE) chunks.add(eps.subList(i, Math.min(eps.size(), i + MAX_ENDPOINTS_PER_SLICE)));
+        if (chunks.isEmpty()) chunks.add(List.of()); // a service with no endpoints still has one (empty) slice
+        for (int i = 0; i < chunks.size(); i++) {
+            List<Endpoint> chunk = new ArrayList<>(chunks.get(i));
+            if (i >= have.size()) {
+                writer.create(new EndpointSliceBuilder().withNewMetadata().withGenerateName(name + "-").withNamespace(ns)
+                        .addToLabels(SERVICE_NAME, name).addToLabels(MANAGED_BY, SLICE_CONTROLLER)
+                        .withOwnerReferences(Pods.newControllerRef(svc, "v1", "Service")).endMetadata()
+                        .withAddressType("IPv4").withEndpoints(chunk).withPorts(ports).build());
+                continue;
+            }
+            EndpointSlice cur = have.get(i);
+            List<Endpoint> haveEps = cur.getEndpoints() == null ? List.of() : cur.getEndpoints();
+            var havePorts = cur.getPorts() == null ? List.<io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort>of() : cur.getPorts();
+            if (sliceKey(haveEps).equals(sliceKey(chunk)) && portKey(havePorts).equals(portKey(ports))) continue;
+            writer.update(new EndpointSliceBuilder(cur).withEndpoints(chunk).withPorts(ports).build());
+        }
+        for (int i = chunks.size(); i < have.size(); i++) {
+            try {
+                writer.delete(have.get(i));
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 404) throw e;
             }
         }
-        if (cur == null) {
-            writer.create(new EndpointSliceBuilder().withNewMetadata().withGenerateName(name + "-").withNamespace(ns)
-                    .addToLabels(SERVICE_NAME, name).addToLabels(MANAGED_BY, SLICE_CONTROLLER)
-                    .withOwnerReferences(Pods.newControllerRef(svc, "v1", "Service")).endMetadata()
-                    .withAddressType("IPv4").withEndpoints(eps).withPorts(ports).build());
-            return;
-        }
-        List<Endpoint> haveEps = cur.getEndpoints() == null ? List.of() : cur.getEndpoints();
-        var havePorts = cur.getPorts() == null ? List.<io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort>of() : cur.getPorts();
-        if (sliceKey(haveEps).equals(sliceKey(eps)) && portKey(havePorts).equals(portKey(ports))) return;
-        writer.update(new EndpointSliceBuilder(cur).withEndpoints(eps).withPorts(ports).build());
     }
 
     private static List<String> sliceKey(List<Endpoint> eps) {

@@ -550,5 +550,30 @@ class TutorialDockerIT {
                 "apt-get update >/dev/null && apt-get install -y --no-install-recommends procps iproute2 >/dev/null && ps aux && ip addr show eth0");
         assertTrue(out.lines().anyMatch(l -> l.matches("root\\s+1\\s.*")), out);
         assertTrue(out.contains("inet 10.233.22."), out);
+
+        // 5 Django应用容器化实践: the myblog Dockerfile, on Debian instead of CentOS (apt-get in RUN, through the bridge)
+        Path blog = Files.createDirectories(base.resolve("myblog"));
+        Files.writeString(blog.resolve("run.sh"), "#!/bin/sh\necho myblog up\nexec sleep 1000\n");
+        Files.writeString(blog.resolve("Dockerfile"), """
+                # This my first django Dockerfile
+                FROM debian:bookworm
+                LABEL maintainer="inspur_lyx@hotmail.com"
+                ENV LANG en_US.UTF-8
+                ENV LC_ALL en_US.UTF-8
+                RUN apt-get update && apt-get install -y --no-install-recommends procps && rm -rf /var/lib/apt/lists/*
+                WORKDIR /opt/myblog
+                COPY . .
+                RUN chmod +x run.sh && rm -rf ~/.cache/pip
+                EXPOSE 8002
+                CMD ["./run.sh"]
+                """);
+        ok("build", blog.toString(), "-t", "myblog:v1", "-f", blog.resolve("Dockerfile").toString());
+        ok("run", "-d", "--name", "myblog", "-e", "MYSQL_HOST=10.0.0.181", "-e", "MYSQL_USER=root", "myblog:v1");
+        eventually("myblog starts", () -> quiet("logs", "myblog").contains("myblog up"));
+        String ps = ok("exec", "myblog", "ps", "aux");
+        assertTrue(ps.lines().anyMatch(l -> l.matches("root\\s+1\\s.*sleep 1000")), ps);
+        assertEquals("/opt/myblog", ok("exec", "myblog", "pwd").trim());
+        assertEquals("10.0.0.181", ok("exec", "myblog", "sh", "-c", "echo $MYSQL_HOST").trim());
+        ok("rm", "-f", "myblog");
     }
 }

@@ -891,10 +891,13 @@ public final class Containers {
             c.restartCount++;
         }
         CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS).execute(() -> Thread.ofVirtual().start(() -> {
-            synchronized (c) {
-                if (!byId.containsKey(c.id) || c.manuallyStopped || !c.state.restarting || closed) return;
-            }
+            // the check and the start under the lifecycle lock: a stop or kill that lands meanwhile (they take it
+            // too) either cancels this restart or finds the container running and stops it
+            c.op.lock();
             try {
+                synchronized (c) {
+                    if (!byId.containsKey(c.id) || c.manuallyStopped || !c.state.restarting || closed) return;
+                }
                 start(c.id);
                 events.emit("container", "restart", c.id, attrs(c));
             } catch (RuntimeException e) {
@@ -904,6 +907,8 @@ public final class Containers {
                     c.state.status = "exited";
                     save(c);
                 }
+            } finally {
+                c.op.unlock();
             }
         }));
     }
@@ -946,16 +951,22 @@ public final class Containers {
 
     public void stop(String ref, Integer timeoutSeconds, String signal) {
         Container c = get(ref);
-        synchronized (c) {
-            if (!c.state.running && !c.state.restarting) throw WharfException.notModified("container already stopped");
-            c.manuallyStopped = true;
-            if (c.state.restarting) {
-                c.state.restarting = false;
-                c.state.status = "exited";
+        // under the lifecycle lock, so a policy restart in progress finishes first (then this stops it)
+        c.op.lock();
+        try {
+            synchronized (c) {
+                if (!c.state.running && !c.state.restarting) throw WharfException.notModified("container already stopped");
+                c.manuallyStopped = true;
+                if (c.state.restarting && !c.state.running) {
+                    c.state.restarting = false;
+                    c.state.status = "exited";
+                    save(c);
+                    return;
+                }
                 save(c);
-                return;
             }
-            save(c);
+        } finally {
+            c.op.unlock();
         }
         int t = timeoutSeconds != null ? timeoutSeconds : c.config.path("StopTimeout").asInt(10);
         events.emit("container", "kill", c.id, withAttr(c, "signal", "15"));
@@ -978,22 +989,32 @@ public final class Containers {
         boolean isKill = sameSignal(sig, "KILL");
         boolean endsPolicy = isKill || stopSignal.isEmpty() || sameSignal(sig, stopSignal);
         CompletableFuture<Container.State> exited;
-        synchronized (c) {
-            if (c.state.restarting && !c.state.running) {
-                c.manuallyStopped = true;
-                c.state.restarting = false;
-                c.state.status = "exited";
-                save(c);
-                return;
+        c.op.lock(); // as in stop: a policy restart in progress finishes first
+        try {
+            synchronized (c) {
+                if (c.state.restarting && !c.state.running) {
+                    c.manuallyStopped = true;
+                    c.state.restarting = false;
+                    c.state.status = "exited";
+                    save(c);
+                    return;
+                }
+                if (!c.state.running) throw WharfException.conflict("Cannot kill container: %s: container %s is not running", ref, c.id);
+                if (endsPolicy || restartPolicy(c).equals("unless-stopped")) {
+                    c.manuallyStopped = true;
+                    save(c);
+                }
+                exited = isKill ? waitFor(c.id, "next-exit") : null;
             }
-            if (!c.state.running) throw WharfException.conflict("Cannot kill container: %s: container %s is not running", ref, c.id);
-            if (endsPolicy || restartPolicy(c).equals("unless-stopped")) {
-                c.manuallyStopped = true;
-                save(c);
-            }
-            exited = isKill ? waitFor(c.id, "next-exit") : null;
+        } finally {
+            c.op.unlock();
         }
-        runtime.kill(c.id, sig);
+        try {
+            runtime.kill(c.id, sig);
+        } catch (WharfException e) {
+            // it exited on its own just before the signal (its exit is being recorded): dockerd ignores ESRCH too
+            if (e.kind() != ErrorKind.CONFLICT) throw e;
+        }
         events.emit("container", "kill", c.id, withAttr(c, "signal", String.valueOf(signalNumber(sig))));
         if (exited != null) awaitQuietly(exited, 10);
     }

@@ -115,15 +115,18 @@ public final class Pki {
                 writeKey(dir.resolve("ca.key"), ca.getPrivate());
                 AtomicFiles.write(dir.resolve("ca.crt"), pem(caCert).getBytes(StandardCharsets.US_ASCII));
             }
-            List<String> sans = servingSans(extraSans);
             X509Certificate serving = null;
             PrivateKey servingKey = null;
             if (Files.exists(dir.resolve("apiserver.crt")) && Files.exists(dir.resolve("apiserver.key"))) {
                 serving = readCert(dir.resolve("apiserver.crt"));
                 servingKey = readKey(dir.resolve("apiserver.key"));
-                if (!sansOf(serving).containsAll(sans) || serving.getNotAfter().before(new Date())) serving = null;
+                // IP literals compared in one spelling ("::1" is stored as 0:0:0:0:0:0:0:1; comparing raw strings re-signed
+                // the certificate at every start).
+                List<String> want = servingSans(extraSans, false).stream().map(x -> isIp(x) ? normIp(x) : x).toList();
+                if (!sansOf(serving).containsAll(want) || serving.getNotAfter().before(new Date())) serving = null;
             }
             if (serving == null) {
+                List<String> sans = servingSans(extraSans, true);
                 KeyPair kp = ecKey();
                 serving = sign(new X500Name("CN=kube-apiserver"), kp.getPublic(), X500Name.getInstance(caCert.getSubjectX500Principal().getEncoded()),
                         ca.getPrivate(), Duration.ofDays(3650), false, KeyPurposeId.id_kp_serverAuth, sans);
@@ -183,6 +186,15 @@ public final class Pki {
     }
 
     static List<String> servingSans(List<String> extra) {
+        return servingSans(extra, true);
+    }
+
+    /**
+     * The serving certificate's SANs. With {@code withBridges} false, the addresses of bridges and veths are left out:
+     * container networks come and go (every `docker network create`, every test), and a serving certificate that
+     * lacked only such an address used to be re-signed at every start. New certificates still name them all.
+     */
+    static List<String> servingSans(List<String> extra, boolean withBridges) {
         Set<String> s = new LinkedHashSet<>(List.of("127.0.0.1", "::1", "localhost", "kubernetes", "kubernetes.default",
                 "kubernetes.default.svc", "kubernetes.default.svc.cluster.local", "10.96.0.1"));
         try {
@@ -190,6 +202,7 @@ public final class Pki {
         } catch (IOException ignored) { /* no resolvable host name */ }
         try {
             for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                if (!withBridges && isContainerLink(ni.getName())) continue;
                 for (InetAddress a : Collections.list(ni.getInetAddresses())) {
                     if (!a.isLinkLocalAddress()) s.add(stripZone(a.getHostAddress()));
                 }
@@ -197,6 +210,11 @@ public final class Pki {
         } catch (IOException ignored) { /* no interfaces listed */ }
         if (extra != null) s.addAll(extra);
         return List.copyOf(s);
+    }
+
+    /** A bridge (it has /sys/class/net/NAME/bridge) or a veth: links container networks create and remove. */
+    private static boolean isContainerLink(String name) {
+        return name.startsWith("veth") || Files.isDirectory(Path.of("/sys/class/net", name, "bridge"));
     }
 
     private static String stripZone(String ip) {

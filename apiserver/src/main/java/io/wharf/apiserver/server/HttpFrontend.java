@@ -22,9 +22,7 @@ import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.ssl.SslProvider;
 import io.wharf.common.Json;
 import io.wharf.http.Transports;
 
@@ -49,17 +47,37 @@ public final class HttpFrontend implements AutoCloseable {
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
     private final Channel server;
 
+    /**
+     * The TLS context: JDK provider, client certificates optional (then checked against the cluster CA), ALPN h2 then
+     * http/1.1. Built from a javax.net.ssl.SSLContext directly rather than with SslContextBuilder: the builder's
+     * JdkSslServerContext class initialisation generates a throw-away self-signed certificate and probes for
+     * BouncyCastle PEM support, which took a third of the server's cold start.
+     */
+    static SslContext serverSslContext(PrivateKey key, X509Certificate cert, X509Certificate clientCa) throws Exception {
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        char[] pw = new char[0];
+        ks.setKeyEntry("serving", key, pw, new Certificate[]{cert});
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, pw);
+        java.security.KeyStore ts = java.security.KeyStore.getInstance("PKCS12");
+        ts.load(null, null);
+        ts.setCertificateEntry("ca", clientCa);
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ts);
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        ApplicationProtocolConfig alpn = new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1);
+        return new io.netty.handler.ssl.JdkSslContext(ctx, false, null, io.netty.handler.ssl.IdentityCipherSuiteFilter.INSTANCE,
+                alpn, ClientAuth.OPTIONAL, null, false);
+    }
+
     public HttpFrontend(String host, int port, PrivateKey key, X509Certificate cert, X509Certificate clientCa,
                         Consumer<HttpExchange> handler) throws Exception {
-        SslContext ssl = SslContextBuilder.forServer(key, cert)
-                .sslProvider(SslProvider.JDK)
-                .trustManager(clientCa)
-                .clientAuth(ClientAuth.OPTIONAL)
-                .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
-                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-                        ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1))
-                .build();
+        SslContext ssl = serverSslContext(key, cert, clientCa);
         group = Transports.newGroup(2);
         server = Transports.bindTcp(group, host, port, new ChannelInitializer<>() {
             @Override
