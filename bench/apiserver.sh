@@ -132,8 +132,11 @@ t=$(now); AB seed "$kc" --ns benchpods --kind pods --count "$PODS" --c 32 --labe
 seed_s=$(python3 -c "print('%.1f' % ($(now)-$t))")
 AB list "$kc" --path /api/v1/namespaces/benchpods/pods --c 1 --n 10 --warmup-seconds 1 --label "list $PODS pods" >>"$work/wharf.jsonl"
 sleep 2; busy=$(rss_mb "$spid")
+cpu_s() { awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$1/stat"; }   # utime+stime, USER_HZ 100
 if [ "$WATCH" = 1 ]; then
+  c0=$(cpu_s "$spid")
   AB watch "$kc" --ns benchwatch --watchers "$WATCHERS" --rate 100 --seconds 5 >>"$work/wharf.jsonl" || echo '{"label":"watch failed"}' >>"$work/wharf.jsonl"
+  watch_server_cpu=$(python3 -c "print('%.2f' % ($(cpu_s "$spid") - $c0))")
 fi
 after=$(rss_mb "$spid")
 
@@ -176,6 +179,7 @@ w=$(grep -F '"label":"watch' "$work/wharf.jsonl" | head -1 || true)
 if [ -n "$w" ]; then
   printf '%-40s %10s %9s   received %s of %s events, %s of %s watchers got all\n' "$WATCHERS watchers, 100 writes/s: p50 / p99 ms" \
     "$(field "$w" p50_ms)" "$(field "$w" p99_ms)" "$(field "$w" events_received)" "$(field "$w" events_expected)" "$(field "$w" watchers_complete)" "$WATCHERS"
+  printf '%-40s   server %s s, client %s s of CPU in %s s (2 cores)\n' "  CPU during the watch run" "${watch_server_cpu:-?}" "$(field "$w" client_cpu_s)" "$(field "$w" elapsed_s)"
 fi
 printf '%-40s %10s %9s %9s\n' "cold start -> /readyz, empty root (s)" "$cold_first" "" "3.95*"
 printf '%-40s %10s %9s %9s\n' "restart -> /readyz, same root (s)" "$cold_again" "" "-"

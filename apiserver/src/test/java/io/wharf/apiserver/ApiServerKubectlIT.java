@@ -264,9 +264,10 @@ class ApiServerKubectlIT {
                 + "spec:\n  containers:\n  - {name: c, image: busybox}\n");
         ok(bin, home, "create", "-f", pod.toString());
         Result logs = run(bin, home, kubeconfig, Map.of(), "-n", ns, "logs", "p1");
-        assertTrue(logs.code != 0 && logs.out.contains("does not have a host assigned"), logs.out);
+        String noAgent = "no node agent serves pod p1: the node agent (kubelet) is not part of this Wharf yet";
+        assertTrue(logs.code != 0 && logs.out.contains(noAgent) && logs.out.contains("does not have a host assigned"), logs.out);
         Result exec = run(bin, home, kubeconfig, Map.of(), "-n", ns, "exec", "p1", "--", "true");
-        assertTrue(exec.code != 0, exec.out);
+        assertTrue(exec.code != 0 && exec.out.contains(noAgent), exec.out);
         assertTrue(ok(bin, home, "-n", ns, "get", "pods", "-o", "wide").out.contains("p1"));
         ok(bin, home, "-n", ns, "delete", "pod", "p1");
 

@@ -203,6 +203,54 @@ class ApiServerWireTest {
     }
 
     @Test
+    void streamingSubresourcesSayNoNodeAgentServesThePod() throws Exception {
+        String pods = "/api/v1/namespaces/default/pods";
+        assertEquals(201, json("POST", pods, "{'apiVersion':'v1','kind':'Pod','metadata':{'name':'stream-free'},'spec':{'containers':[{'name':'c','image':'busybox'}]}}").statusCode());
+        assertEquals(201, json("POST", pods, "{'apiVersion':'v1','kind':'Pod','metadata':{'name':'stream-bound'},'spec':{'nodeName':'n1','containers':[{'name':'c','image':'busybox'}]}}").statusCode());
+        HttpResponse<String> log = json("GET", pods + "/stream-free/log", null);
+        assertEquals(400, log.statusCode(), log.body());
+        assertEquals("no node agent serves pod stream-free: the node agent (kubelet) is not part of this Wharf yet (pod stream-free does not have a host assigned)",
+                parse(log).path("message").asText());
+        for (String sub : List.of("exec?command=true&stdout=true", "attach?stdout=true", "portforward?ports=80")) {
+            HttpResponse<String> r = json("POST", pods + "/stream-bound/" + sub, null);
+            assertEquals(503, r.statusCode(), sub + ": " + r.body());
+            assertTrue(parse(r).path("message").asText().startsWith("no node agent serves pod stream-bound: the node agent (kubelet) is not part of this Wharf yet (pod stream-bound is bound to node n1; "), r.body());
+        }
+    }
+
+    @Test
+    void noOpUpdatesWriteNothingAndGenerationCountsSpecChangesOnly() throws Exception {
+        String p = "/apis/apps/v1/namespaces/default/deployments";
+        String d = "{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'gen'},'spec':{'replicas':1,'selector':{'matchLabels':{'app':'g'}},"
+                + "'template':{'metadata':{'labels':{'app':'g'}},'spec':{'containers':[{'name':'c','image':'busybox'}]}}}}";
+        JsonNode created = parse(json("POST", p, d));
+        String rv = created.at("/metadata/resourceVersion").asText();
+        assertEquals(1, created.at("/metadata/generation").asInt());
+        HttpResponse<String> same = call(h2, "PATCH", p + "/gen", "application/merge-patch+json", "{\"spec\":{\"replicas\":1}}".getBytes(StandardCharsets.UTF_8), null);
+        assertEquals(200, same.statusCode(), same.body());
+        assertEquals(rv, parse(same).at("/metadata/resourceVersion").asText(), created + "\n" + same.body());
+        JsonNode labelled = parse(call(h2, "PATCH", p + "/gen", "application/merge-patch+json", "{\"metadata\":{\"labels\":{\"x\":\"y\"}}}".getBytes(StandardCharsets.UTF_8), null));
+        assertNotEquals(rv, labelled.at("/metadata/resourceVersion").asText());
+        assertEquals(1, labelled.at("/metadata/generation").asInt(), "metadata changes keep the generation");
+        JsonNode scaled = parse(call(h2, "PATCH", p + "/gen", "application/merge-patch+json", "{\"spec\":{\"replicas\":3}}".getBytes(StandardCharsets.UTF_8), null));
+        assertEquals(2, scaled.at("/metadata/generation").asInt(), "spec changes bump it");
+
+        // The latency histogram is cumulative, ending at +Inf = count.
+        String m = call(h1, "GET", "/metrics", null, null, null).body();
+        long prev = -1, inf = -1, count = -1;
+        for (String line : m.split("\n")) {
+            if (!line.contains("resource=\"deployments\",verb=\"PATCH\"")) continue;
+            long v = (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            if (line.startsWith("apiserver_request_duration_seconds_bucket") && line.contains("le=\"+Inf\"")) inf = v;
+            else if (line.startsWith("apiserver_request_duration_seconds_bucket")) { assertTrue(v >= prev, line); prev = v; }
+            else if (line.startsWith("apiserver_request_duration_seconds_count")) count = v;
+        }
+        assertEquals(3, count, m);
+        assertEquals(count, inf);
+        assertTrue(prev <= inf && prev >= 0, m);
+    }
+
+    @Test
     void parallelServiceCreatesGetDistinctClusterIps() throws Exception {
         int n = 8;
         List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> fs = new java.util.ArrayList<>();

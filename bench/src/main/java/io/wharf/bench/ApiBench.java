@@ -11,10 +11,7 @@ import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
-import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.StringReader;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -29,10 +26,8 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -181,15 +176,10 @@ public final class ApiBench {
 
     // ---- requests -------------------------------------------------------------------------------------------------
 
+    /** java.net.http for the few set-up requests (namespaces, the watch's initial list): simple and cheap enough there. */
     private HttpClient client() {
         return HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(10))
                 .version(http1 ? HttpClient.Version.HTTP_1_1 : HttpClient.Version.HTTP_2).build();
-    }
-
-    private HttpClient[] clients(int c) {
-        HttpClient[] cs = new HttpClient[c];
-        for (int i = 0; i < c; i++) cs[i] = client();
-        return cs;
     }
 
     private HttpRequest get(String path) {
@@ -261,113 +251,149 @@ public final class ApiBench {
 
     // ---- watch fan-out --------------------------------------------------------------------------------------------
 
+    /** One watcher: finds each event's stamp in the stream (a stamp may be split across chunks) and keeps the delays. */
+    private static final class Watcher implements NettyHttp.StreamSink {
+        private final String marker;
+        private final CountDownLatch connected;
+        private final AtomicInteger failed;
+        private String carry = "";
+        private long[] lat = new long[256];
+        private int got;
+        private volatile int status;
+
+        Watcher(String marker, CountDownLatch connected, AtomicInteger failed) {
+            this.marker = marker;
+            this.connected = connected;
+            this.failed = failed;
+        }
+
+        @Override
+        public void status(int code) {
+            status = code;
+            if (code != 200) failed.incrementAndGet();
+            connected.countDown();
+        }
+
+        @Override
+        public synchronized void data(String chunk, long now) {
+            String t = carry.isEmpty() ? chunk : carry + chunk;
+            int from = 0, keep = Math.max(0, t.length() - marker.length());
+            for (int at; (at = t.indexOf(marker, from)) >= 0; ) {
+                int digits = at + marker.length(), end = t.indexOf('"', digits);
+                if (end < 0) { keep = at; break; }
+                long sent = Long.parseLong(t, digits, end, 10);
+                if (got == lat.length) lat = Arrays.copyOf(lat, got * 2);
+                lat[got++] = now - sent;
+                from = end;
+                keep = Math.max(end, t.length() - marker.length());
+            }
+            carry = t.substring(Math.min(keep, t.length()));
+        }
+
+        @Override
+        public void failed(Throwable cause) {
+            failed.incrementAndGet();
+            if (status == 0) connected.countDown();
+        }
+
+        synchronized int got() {
+            return got;
+        }
+
+        synchronized long[] latencies() {
+            return Arrays.copyOf(lat, got);
+        }
+    }
+
     /**
-     * {@code watchers} watches of the configmaps of {@code ns} from the list's resourceVersion, then creates at
-     * {@code rate}/s (open loop, each create stamped with the writer's nanoTime) for {@code d}; each watcher notes the
-     * delay from that stamp to reading the event line. HTTP/2: 100 watches per connection (kube-apiserver allows 250
-     * streams per connection); HTTP/1.1: one connection each.
+     * {@code watchers} watches of the configmaps of {@code ns} from the list's resourceVersion (HTTP/2, 100 streams per
+     * connection; kube-apiserver allows 250), then creates at {@code rate}/s (open loop, each create stamped with the
+     * writer's nanoTime) for {@code d}; each watcher notes the delay from that stamp to the arrival of the chunk holding
+     * the event. Prints one JSON line: events expected/received, watchers that got every event, p50/p99/max ms.
      */
     private void watch(String ns, int watchers, int rate, Duration d) throws Exception {
-        HttpClient admin = client();
-        int s = status(admin, post("/api/v1/namespaces", "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"" + ns + "\"}}"));
-        if (s >= 300 && s != 409) throw new IllegalStateException("creating namespace " + ns + ": HTTP " + s);
-        HttpResponse<String> list = admin.send(get("/api/v1/namespaces/" + ns + "/configmaps?limit=1"), HttpResponse.BodyHandlers.ofString());
-        String rv = Json.MAPPER.readTree(list.body()).path("metadata").path("resourceVersion").asText();
-        int perConn = http1 ? 1 : 100;
-        HttpClient[] cs = clients((watchers + perConn - 1) / perConn);
-        String run = Long.toString(System.currentTimeMillis() % 100000, 36);
-        String marker = "\"ts\":\"" + run + "-";
-        long[][] lat = new long[watchers][];
-        int[] got = new int[watchers];
-        CountDownLatch connected = new CountDownLatch(watchers);
-        AtomicInteger failed = new AtomicInteger();
-        List<InputStream> streams = java.util.Collections.synchronizedList(new ArrayList<>());
-        HttpRequest wreq = HttpRequest.newBuilder(URI.create(server + "/api/v1/namespaces/" + ns
-                        + "/configmaps?watch=1&allowWatchBookmarks=false&resourceVersion=" + rv))
-                .header("Accept", "application/json").build();
-        long expectedPerWatcher = (long) rate * d.toMillis() / 1000;
-        for (int w = 0; w < watchers; w++) {
-            final int me = w;
-            lat[w] = new long[(int) expectedPerWatcher + 16];
-            Thread.ofVirtual().start(() -> {
-                try {
-                    HttpResponse<InputStream> resp = cs[me / perConn].send(wreq, HttpResponse.BodyHandlers.ofInputStream());
-                    streams.add(resp.body());
-                    connected.countDown();
-                    if (resp.statusCode() != 200) { failed.incrementAndGet(); return; }
-                    BufferedReader r = new BufferedReader(new InputStreamReader(resp.body(), StandardCharsets.UTF_8));
-                    for (String line; (line = r.readLine()) != null; ) {
-                        long now = System.nanoTime();
-                        int at = line.indexOf(marker);
-                        if (at < 0) continue;
-                        int from = at + marker.length(), to = line.indexOf('"', from);
-                        long sent = Long.parseLong(line, from, to, 10);
-                        if (got[me] == lat[me].length) lat[me] = Arrays.copyOf(lat[me], got[me] * 2);
-                        lat[me][got[me]++] = now - sent;
-                    }
-                } catch (Exception e) {
-                    failed.incrementAndGet();
-                    connected.countDown();
-                }
-            });
-        }
-        long tc = System.nanoTime();
-        boolean all = connected.await(60, TimeUnit.SECONDS);
-        double connectS = (System.nanoTime() - tc) / 1e9;
-        Thread.sleep(500); // let the last watches register on the server side after their headers went out
+        try (NettyHttp http = netty(); NettyHttp writerHttp = netty()) {
+            NettyHttp.Conn admin = http.connect();
+            int s = admin.send(HttpMethod.POST, "/api/v1/namespaces", "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"" + ns + "\"}}").status();
+            if (s >= 300 && s != 409) throw new IllegalStateException("creating namespace " + ns + ": HTTP " + s);
+            HttpResponse<String> list = client().send(get("/api/v1/namespaces/" + ns + "/configmaps?limit=1"), HttpResponse.BodyHandlers.ofString());
+            String rv = Json.MAPPER.readTree(list.body()).path("metadata").path("resourceVersion").asText();
+            String run = Long.toString(System.currentTimeMillis() % 100000, 36);
+            String marker = "\"ts\":\"" + run + "-";
+            CountDownLatch connected = new CountDownLatch(watchers);
+            AtomicInteger failed = new AtomicInteger();
+            int perConn = 100;
+            NettyHttp.Conn[] conns = new NettyHttp.Conn[(watchers + perConn - 1) / perConn];
+            for (int i = 0; i < conns.length; i++) conns[i] = http.connect();
+            Watcher[] ws = new Watcher[watchers];
+            String path = "/api/v1/namespaces/" + ns + "/configmaps?watch=1&allowWatchBookmarks=false&resourceVersion=" + rv;
+            long tc = System.nanoTime();
+            for (int w = 0; w < watchers; w++) {
+                ws[w] = new Watcher(marker, connected, failed);
+                conns[w / perConn].stream(path, ws[w]);
+            }
+            boolean all = connected.await(60, TimeUnit.SECONDS);
+            double connectS = (System.nanoTime() - tc) / 1e9;
+            Thread.sleep(500); // headers go out when a watch is registered; give the last ones a moment all the same
 
-        HttpClient[] writers = clients(8);
-        AtomicInteger writeErrors = new AtomicInteger();
-        AtomicInteger inFlight = new AtomicInteger();
-        long periodNs = 1_000_000_000L / rate;
-        long writes = expectedPerWatcher;
-        long start = System.nanoTime();
-        for (long i = 0; i < writes; i++) {
-            long due = start + i * periodNs;
-            long wait = due - System.nanoTime();
-            if (wait > 0) Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-            final long k = i;
-            inFlight.incrementAndGet();
-            Thread.ofVirtual().start(() -> {
-                try {
-                    String body = String.format(CM, "w-" + run + "-" + k, "," + marker + System.nanoTime() + "\"");
-                    if (status(writers[(int) (k % writers.length)], post("/api/v1/namespaces/" + ns + "/configmaps", body)) >= 300)
+            NettyHttp.Conn[] writers = conns(writerHttp, 32);
+            AtomicInteger writeErrors = new AtomicInteger();
+            AtomicInteger inFlight = new AtomicInteger();
+            long periodNs = 1_000_000_000L / rate;
+            long writes = (long) rate * d.toMillis() / 1000;
+            String cmPath = "/api/v1/namespaces/" + ns + "/configmaps";
+            long cpu0 = ProcessHandle.current().info().totalCpuDuration().map(Duration::toMillis).orElse(-1L);
+            long start = System.nanoTime();
+            for (long i = 0; i < writes; i++) {
+                long wait = start + i * periodNs - System.nanoTime();
+                if (wait > 0) Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                final long k = i;
+                inFlight.incrementAndGet();
+                Thread.ofVirtual().start(() -> {
+                    try {
+                        String body = String.format(CM, "w-" + run + "-" + k, "," + marker + System.nanoTime() + "\"");
+                        // one writer connection carries one request at a time: pick by k, serialize per connection
+                        NettyHttp.Conn c = writers[(int) (k % writers.length)];
+                        int st;
+                        synchronized (c) { st = c.send(HttpMethod.POST, cmPath, body).status(); }
+                        if (st >= 300) writeErrors.incrementAndGet();
+                    } catch (Exception e) {
                         writeErrors.incrementAndGet();
-                } catch (Exception e) {
-                    writeErrors.incrementAndGet();
-                } finally {
-                    inFlight.decrementAndGet();
-                }
-            });
+                    } finally {
+                        inFlight.decrementAndGet();
+                    }
+                });
+            }
+            double writeS = (System.nanoTime() - start) / 1e9;
+            long until = System.nanoTime() + 10_000_000_000L; // stragglers: until every watcher has every event, or 10 s
+            while (System.nanoTime() < until) {
+                long have = 0;
+                for (Watcher w : ws) have += w.got();
+                if (have >= writes * watchers && inFlight.get() == 0) break;
+                Thread.sleep(50);
+            }
+            // this process's CPU over the writes and deliveries: tells whether the client kept up
+            double clientCpuS = (ProcessHandle.current().info().totalCpuDuration().map(Duration::toMillis).orElse(-1L) - cpu0) / 1000.0;
+            double elapsedS = (System.nanoTime() - start) / 1e9;
+            long total = 0;
+            int complete = 0;
+            long[][] per = new long[watchers][];
+            for (int w = 0; w < watchers; w++) {
+                per[w] = ws[w].latencies();
+                total += per[w].length;
+                if (per[w].length >= writes - writeErrors.get()) complete++;
+            }
+            long[] merged = new long[(int) total];
+            int at = 0;
+            for (long[] p : per) { System.arraycopy(p, 0, merged, at, p.length); at += p.length; }
+            Arrays.sort(merged);
+            System.out.println(String.format(Locale.ROOT,
+                    "{\"label\":\"watch h2 watchers=%d rate=%d/s\",\"watchers\":%d,\"connected_all\":%b,\"connect_s\":%.2f,\"watch_failures\":%d,"
+                            + "\"writes\":%d,\"write_errors\":%d,\"write_s\":%.2f,\"events_expected\":%d,\"events_received\":%d,"
+                            + "\"watchers_complete\":%d,\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"max_ms\":%.2f,\"client_cpu_s\":%.2f,\"elapsed_s\":%.2f}",
+                    watchers, rate, watchers, all, connectS, failed.get(), writes, writeErrors.get(), writeS,
+                    writes * watchers, total, complete, Load.pct(merged, 0.5), Load.pct(merged, 0.99), Load.pct(merged, 1.0),
+                    clientCpuS, elapsedS));
         }
-        double writeS = (System.nanoTime() - start) / 1e9;
-        // wait for stragglers: until every watcher has every event, or 10 s
-        long until = System.nanoTime() + 10_000_000_000L;
-        while (System.nanoTime() < until) {
-            long have = 0;
-            for (int g : got) have += g;
-            if (have >= writes * watchers && inFlight.get() == 0) break;
-            Thread.sleep(50);
-        }
-        long total = 0;
-        int complete = 0;
-        for (int w = 0; w < watchers; w++) {
-            total += got[w];
-            if (got[w] >= writes - writeErrors.get()) complete++;
-        }
-        long[] merged = new long[(int) total];
-        int at = 0;
-        for (int w = 0; w < watchers; w++) {
-            System.arraycopy(lat[w], 0, merged, at, got[w]);
-            at += got[w];
-        }
-        Arrays.sort(merged);
-        System.out.println(String.format(Locale.ROOT,
-                "{\"label\":\"watch %s watchers=%d rate=%d/s\",\"watchers\":%d,\"connected_all\":%b,\"connect_s\":%.2f,\"watch_failures\":%d,"
-                        + "\"writes\":%d,\"write_errors\":%d,\"write_s\":%.2f,\"events_expected\":%d,\"events_received\":%d,"
-                        + "\"watchers_complete\":%d,\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"max_ms\":%.2f}",
-                http1 ? "http/1.1" : "h2", watchers, rate, watchers, all, connectS, failed.get(), writes, writeErrors.get(), writeS,
-                writes * watchers, total, complete, Load.pct(merged, 0.5), Load.pct(merged, 0.99), Load.pct(merged, 1.0)));
-        for (InputStream in : streams) try { in.close(); } catch (Exception ignored) { /* closing */ }
     }
 }

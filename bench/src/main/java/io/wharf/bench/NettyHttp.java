@@ -21,10 +21,15 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
@@ -75,6 +80,15 @@ final class NettyHttp implements AutoCloseable {
                 .build();
     }
 
+    /** Receives a streamed response (see {@link Conn#stream}); called on the connection's event loop. */
+    interface StreamSink {
+        void status(int code);
+
+        void data(String chunk, long arrivedNanos);
+
+        void failed(Throwable cause);
+    }
+
     /** The response as the workers need it: status and body size (bodies are read whole, then dropped). */
     record Response(int status, int bytes) {}
 
@@ -114,6 +128,40 @@ final class NettyHttp implements AutoCloseable {
                 channel.writeAndFlush(req);
             }
             return f.get(60, TimeUnit.SECONDS);
+        }
+
+        /**
+         * Opens a long-running GET (a watch) as one more HTTP/2 stream of this connection; {@code sink} sees the status
+         * and then every body chunk as text, on the event loop, with the nanoTime of its arrival.
+         */
+        void stream(String path, StreamSink sink) {
+            if (!h2) throw new IllegalStateException("streams need h2 here");
+            FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path, Unpooled.EMPTY_BUFFER);
+            req.headers().set(HttpHeaderNames.HOST, server.getHost() + ":" + server.getPort()).set(HttpHeaderNames.ACCEPT, accept)
+                    .set(HttpConversionUtil.ExtensionHeaderNames.SCHEME.text(), "https");
+            Http2StreamChannelBootstrap boot = new Http2StreamChannelBootstrap(channel).handler(new ChannelInitializer<Http2StreamChannel>() {
+                @Override
+                protected void initChannel(Http2StreamChannel ch) {
+                    ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false), new SimpleChannelInboundHandler<HttpObject>() {
+                        @Override
+                        protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
+                            long now = System.nanoTime();
+                            if (msg instanceof HttpResponse r) sink.status(r.status().code());
+                            if (msg instanceof HttpContent c && c.content().isReadable()) sink.data(c.content().toString(StandardCharsets.UTF_8), now);
+                        }
+
+                        @Override
+                        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                            sink.failed(cause);
+                            ctx.close();
+                        }
+                    });
+                }
+            });
+            channel.eventLoop().execute(() -> boot.open().addListener((Future<Http2StreamChannel> open) -> {
+                if (open.isSuccess()) open.getNow().writeAndFlush(req);
+                else { req.release(); sink.failed(open.cause()); }
+            }));
         }
 
         void close() {
@@ -168,7 +216,10 @@ final class NettyHttp implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         if (ssl != null) ch.pipeline().addLast(ssl.newHandler(ch.alloc(), server.getHost(), server.getPort()));
                         if (h2) {
-                            ch.pipeline().addLast(Http2FrameCodecBuilder.forClient().build(),
+                            // big receive windows, as Go's and the JDK's clients use: with Netty's 64 KiB defaults a
+                            // connection carrying 100 watches stalls on WINDOW_UPDATE round trips
+                            ch.pipeline().addLast(Http2FrameCodecBuilder.forClient()
+                                            .initialSettings(Http2Settings.defaultSettings().initialWindowSize(4 << 20)).build(),
                                     new Http2MultiplexHandler(new SimpleChannelInboundHandler<Object>() {
                                         @Override
                                         protected void channelRead0(ChannelHandlerContext ctx, Object msg) { /* no pushes */ }
@@ -184,6 +235,7 @@ final class NettyHttp implements AutoCloseable {
             tls.handshakeFuture().sync();
             String proto = tls.applicationProtocol();
             if (h2 && !ApplicationProtocolNames.HTTP_2.equals(proto)) throw new IllegalStateException("server did not agree to h2 (ALPN: " + proto + ")");
+            if (h2) ch.writeAndFlush(new DefaultHttp2WindowUpdateFrame(32 << 20)).sync(); // stream null: the connection window
         }
         Conn c = new Conn(ch);
         if (!h2) ch.pipeline().addLast(new Completer(c));

@@ -52,7 +52,21 @@ public final class ControllerManager implements Component {
             if (nodeMonitorGracePeriod == null) nodeMonitorGracePeriod = Duration.ofSeconds(40);
         }
 
-        public static Options defaults() { return new Options(Set.of("*"), 5, false, Duration.ofSeconds(40)); }
+        /**
+         * All controllers, 5 workers, no leader election. The system property {@code wharf.controllers} (names,
+         * comma-separated, or "none") narrows the set: bench/controllers.sh runs `wharf server` with
+         * {@code -Dwharf.controllers=none} and the controller manager in a process of its own, to time the scheduler
+         * on pods created before it starts and to measure its memory apart from the API server's.
+         */
+        public static Options defaults() { return new Options(fromProperty(System.getProperty("wharf.controllers")), 5, false, Duration.ofSeconds(40)); }
+
+        static Set<String> fromProperty(String v) {
+            if (v == null || v.isBlank()) return Set.of("*");
+            if (v.trim().equals("none")) return Set.of();
+            Set<String> out = new java.util.HashSet<>();
+            for (String x : v.split(",")) if (!x.isBlank()) out.add(x.trim());
+            return out;
+        }
 
         public Options withLeaderElection(boolean on) { return new Options(controllers, workers, on, nodeMonitorGracePeriod); }
 

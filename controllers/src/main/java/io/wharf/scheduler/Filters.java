@@ -4,7 +4,6 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
 import io.fabric8.kubernetes.api.model.NodeSelectorTerm;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Taint;
 import io.fabric8.kubernetes.api.model.Toleration;
 
@@ -48,14 +47,12 @@ public final class Filters {
         if (!matchesNodeSelectorAndAffinity(pod, node)) return new Failure(List.of(NODE_AFFINITY), false);
         for (String hp : podPorts) if (info.portInUse(hp)) return new Failure(List.of(NODE_PORTS), true);
         List<String> insufficient = new ArrayList<>();
-        Map<String, Quantity> alloc = node.getStatus() == null ? null : node.getStatus().getAllocatable();
-        if (alloc == null) alloc = Map.of();
-        long maxPods = alloc.containsKey("pods") ? Resources.count(alloc.get("pods")) : 110;
-        if (info.podCount() + 1 > maxPods) insufficient.add("Too many pods");
+        NodeInfo.Allocatable alloc = info.allocatable;
+        if (info.podCount() + 1 > alloc.pods()) insufficient.add("Too many pods");
         Resources req = info.requested;
-        if (podRequests.milliCpu() > 0 && req.milliCpu() + podRequests.milliCpu() > Resources.milli(alloc.get("cpu")))
+        if (podRequests.milliCpu() > 0 && req.milliCpu() + podRequests.milliCpu() > alloc.milliCpu())
             insufficient.add("Insufficient cpu");
-        if (podRequests.memory() > 0 && req.memory() + podRequests.memory() > Resources.bytes(alloc.get("memory")))
+        if (podRequests.memory() > 0 && req.memory() + podRequests.memory() > alloc.memory())
             insufficient.add("Insufficient memory");
         if (!insufficient.isEmpty()) return new Failure(insufficient, true);
         return null;

@@ -18,7 +18,22 @@ import java.util.Map;
 final class NodeInfo {
     record PodEntry(String uid, Resources requests, Resources nonZero, List<String> hostPorts, String ownerUid, Pod pod) {}
 
+    /** Allocatable cpu (milli), memory (bytes) and pod count, parsed once per Node object, not once per pod and node. */
+    record Allocatable(long milliCpu, long memory, long pods) {
+        static Allocatable of(Node n) {
+            java.util.Map<String, io.fabric8.kubernetes.api.model.Quantity> a = n.getStatus() == null ? null : n.getStatus().getAllocatable();
+            if (a == null) a = Map.of();
+            return new Allocatable(Resources.milli(a.get("cpu")), Resources.bytes(a.get("memory")), a.containsKey("pods") ? Resources.count(a.get("pods")) : 110);
+        }
+    }
+
     volatile Node node;
+    volatile Allocatable allocatable = new Allocatable(0, 0, 110);
+
+    void setNode(Node n) {
+        allocatable = Allocatable.of(n);
+        node = n;
+    }
     final Map<String, PodEntry> pods = new HashMap<>();
     Resources requested = Resources.ZERO;
     Resources nonZeroRequested = Resources.ZERO;
@@ -49,7 +64,7 @@ final class NodeInfo {
     /** Pods with required anti-affinity terms, which every incoming pod must respect (kept apart: they are few). */
     final Map<String, Pod> antiAffinityPods = new HashMap<>();
 
-    synchronized List<Pod> antiAffinityPodList() { return List.copyOf(antiAffinityPods.values()); }
+    synchronized List<Pod> antiAffinityPodList() { return antiAffinityPods.isEmpty() ? List.of() : List.copyOf(antiAffinityPods.values()); }
 
     static boolean hasRequiredAntiAffinity(Pod p) {
         var a = p.getSpec().getAffinity();

@@ -45,6 +45,14 @@ public final class Scheduler implements AutoCloseable {
     static final Duration INITIAL_BACKOFF = Duration.ofSeconds(1);
     static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
     static final Duration UNSCHEDULABLE_FLUSH = Duration.ofSeconds(60);
+    /**
+     * Parked pods released by a Node being added wait this long after the last addition (at most
+     * {@link #NODE_ADD_SETTLE_MAX} after the first), so that nodes registering together (a node pool booting, the
+     * node simulator) share the pending pods: released at once, every pod would go to the first node seen, as the
+     * only feasible one. Kubernetes gets much the same from its 1 s initial backoff and slower kubelet registration.
+     */
+    static final Duration NODE_ADD_SETTLE = Duration.ofMillis(500);
+    static final Duration NODE_ADD_SETTLE_MAX = Duration.ofSeconds(3);
 
     private final Informers informers;
     private final ApiWriter writer;
@@ -61,6 +69,9 @@ public final class Scheduler implements AutoCloseable {
     private final Map<String, Long> unschedulable = new HashMap<>();
     private long seq;
     private boolean closed;
+    /** Keys released by a node addition, held until {@link #settleUntil} (System.nanoTime). */
+    private final java.util.Set<String> settling = new java.util.HashSet<>();
+    private long settleUntil, settleStart;
 
     /** By node name, sorted: the round-robin start index of numFeasibleNodesToFind needs a stable order. */
     private final Map<String, NodeInfo> nodes = new java.util.concurrent.ConcurrentSkipListMap<>();
@@ -78,13 +89,13 @@ public final class Scheduler implements AutoCloseable {
         this.events = new EventRecorder(writer, NAME, clock);
         informers.of(Node.class).addEventHandler(new ResourceEventHandler<>() {
             @Override public void onAdd(Node n) {
-                nodes.computeIfAbsent(n.getMetadata().getName(), k -> new NodeInfo()).node = n;
-                moveAllToActive();
+                nodes.computeIfAbsent(n.getMetadata().getName(), k -> new NodeInfo()).setNode(n);
+                nodeAdded();
             }
             @Override public void onUpdate(Node a, Node b) {
-                nodes.computeIfAbsent(b.getMetadata().getName(), k -> new NodeInfo()).node = b;
+                nodes.computeIfAbsent(b.getMetadata().getName(), k -> new NodeInfo()).setNode(b);
                 if (!Objects.equals(a.getMetadata().getLabels(), b.getMetadata().getLabels()) || !Objects.equals(a.getSpec(), b.getSpec())
-                        || !Objects.equals(a.getStatus().getAllocatable(), b.getStatus().getAllocatable())) moveAllToActive();
+                        || !Objects.equals(allocatable(a), allocatable(b))) moveAllToActive();
             }
             @Override public void onDelete(Node n, boolean unknown) {
                 nodes.remove(n.getMetadata().getName());
@@ -100,6 +111,9 @@ public final class Scheduler implements AutoCloseable {
             }
         });
     }
+
+    /** A node's allocatable map, null while it has no status (just created, before the kubelet's first report). */
+    private static Object allocatable(Node n) { return n.getStatus() == null ? null : n.getStatus().getAllocatable(); }
 
     static String key(Pod p) { return p.getMetadata().getNamespace() + "/" + p.getMetadata().getName(); }
 
@@ -166,6 +180,7 @@ public final class Scheduler implements AutoCloseable {
         unschedulable.remove(key);
         attempts.remove(key);
         backoffUntil.remove(key);
+        settling.remove(key);
     }
 
     /** A cluster change may make parked pods schedulable: back to the active queue (their backoff still applies). */
@@ -178,6 +193,15 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
+    /** moveAllToActive, with the released pods held for the settle window (opened or extended here). */
+    private synchronized void nodeAdded() {
+        long now = System.nanoTime();
+        if (settling.isEmpty() || now - settleUntil > 0) settleStart = now;
+        settleUntil = Math.min(now + NODE_ADD_SETTLE.toNanos(), settleStart + NODE_ADD_SETTLE_MAX.toNanos());
+        settling.addAll(unschedulable.keySet());
+        moveAllToActive();
+    }
+
     private synchronized Entry next() throws InterruptedException {
         while (!closed) {
             long now = System.nanoTime();
@@ -187,6 +211,10 @@ public final class Scheduler implements AutoCloseable {
             while (!active.isEmpty()) {
                 Entry e = active.poll();
                 Long until = backoffUntil.get(e.key);
+                if (settling.contains(e.key)) {
+                    if (settleUntil - now > 0) until = until == null || settleUntil - until > 0 ? settleUntil : until;
+                    else settling.remove(e.key);
+                }
                 if (until != null && until - now > 0) {
                     deferred.add(e);
                     wait = Math.min(wait, until - now);
@@ -207,7 +235,7 @@ public final class Scheduler implements AutoCloseable {
     }
 
     public void start() {
-        for (Node n : informers.list(Node.class)) nodes.computeIfAbsent(n.getMetadata().getName(), k -> new NodeInfo()).node = n;
+        for (Node n : informers.list(Node.class)) nodes.computeIfAbsent(n.getMetadata().getName(), k -> new NodeInfo()).setNode(n);
         for (Pod p : informers.list(Pod.class)) podChanged(p);
         loop = Thread.ofPlatform().name("scheduler").daemon().start(this::run);
         timer = Thread.ofVirtual().name("scheduler-flush").start(() -> {
@@ -335,8 +363,8 @@ public final class Scheduler implements AutoCloseable {
         double[] fit = new double[n], balanced = new double[n], affinity = new double[n], taints = new double[n], spread = new double[n];
         for (int i = 0; i < n; i++) {
             NodeInfo ni = feasible.get(i);
-            var alloc = ni.node.getStatus() == null || ni.node.getStatus().getAllocatable() == null ? Map.<String, io.fabric8.kubernetes.api.model.Quantity>of() : ni.node.getStatus().getAllocatable();
-            long cpuCap = Resources.milli(alloc.get("cpu")), memCap = Resources.bytes(alloc.get("memory"));
+            NodeInfo.Allocatable alloc = ni.allocatable;
+            long cpuCap = alloc.milliCpu(), memCap = alloc.memory();
             Resources used = ni.nonZeroRequested.plus(nz);
             double cpuFree = cpuCap == 0 ? 0 : Math.max(0, (cpuCap - used.milliCpu()) * 100.0 / cpuCap);
             double memFree = memCap == 0 ? 0 : Math.max(0, (memCap - used.memory()) * 100.0 / memCap);

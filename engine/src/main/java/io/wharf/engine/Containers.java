@@ -100,6 +100,9 @@ public final class Containers {
     ContainerRuntime runtime() { return runtime; }
 
     boolean exists(String id) { return byId.containsKey(id); }
+
+    /** The engine is shutting down: background work (health probes) stops; the containers keep running. */
+    boolean closed() { return closed; }
     NetworkManager network() { return network; }
     ImageAdapter images() { return images; }
     Volumes volumes() { return volumes; }

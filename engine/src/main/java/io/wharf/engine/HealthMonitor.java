@@ -100,7 +100,7 @@ final class HealthMonitor {
     private boolean sameRun(Container c, Instant run) {
         synchronized (c) {
             return c.state.running && !c.state.restarting && java.util.Objects.equals(c.state.startedAt, run)
-                    && containers.exists(c.id);
+                    && containers.exists(c.id) && !containers.closed();
         }
     }
 

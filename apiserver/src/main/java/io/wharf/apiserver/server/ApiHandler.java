@@ -976,11 +976,7 @@ public final class ApiHandler implements Consumer<HttpExchange> {
         }
         long oldRv = parseLong(omd.path("resourceVersion").asText("0"), "resourceVersion");
         // Nothing changed: answer with the stored object and write nothing (resourceVersion stays).
-        ObjectNode cmpOld = old.deepCopy();
-        ObjectNode cmpNew = obj.deepCopy();
-        stripVolatile(cmpOld);
-        stripVolatile(cmpNew);
-        if (cmpOld.equals(cmpNew)) return old;
+        if (sameExcept(old, obj, Set.of(), VOLATILE_META)) return old;
         if (dryRun(ctx.ex)) return obj;
         // Finalizers gone on an object being deleted: it goes away now.
         if (md.has("deletionTimestamp") && (!md.has("finalizers") || md.path("finalizers").isEmpty())) {
@@ -992,17 +988,33 @@ public final class ApiHandler implements Consumer<HttpExchange> {
         return allocateAndWrite(t, s, obj, old, req.name, () -> storage.update(t, toWrite, oldRv));
     }
 
-    private static void stripVolatile(ObjectNode o) {
-        ObjectNode md = o.with("metadata");
-        md.remove("resourceVersion");
-        md.remove("managedFields");
+    private static final Set<String> VOLATILE_META = Set.of("resourceVersion", "managedFields");
+    private static final Set<String> NOT_SPEC = Set.of("metadata", "status", "apiVersion", "kind");
+
+    /** Whether anything outside metadata and status changed (generation +1). */
+    private static boolean specChanged(ObjectNode a, ObjectNode b) {
+        return !sameExcept(a, b, NOT_SPEC, null);
     }
 
-    private static boolean specChanged(ObjectNode a, ObjectNode b) {
-        ObjectNode x = a.deepCopy();
-        ObjectNode y = b.deepCopy();
-        for (ObjectNode o : List.of(x, y)) { o.remove("metadata"); o.remove("status"); o.remove("apiVersion"); o.remove("kind"); }
-        return !x.equals(y);
+    /**
+     * {@code a} equals {@code b} leaving out the top-level fields {@code skipTop} and, when {@code skipMeta} is not null,
+     * the metadata fields {@code skipMeta}. Compares in place: every update used to deep-copy both objects twice for this.
+     */
+    private static boolean sameExcept(ObjectNode a, ObjectNode b, Set<String> skipTop, Set<String> skipMeta) {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        a.fieldNames().forEachRemaining(names::add);
+        b.fieldNames().forEachRemaining(names::add);
+        for (String f : names) {
+            if (skipTop.contains(f)) continue;
+            JsonNode x = a.get(f), y = b.get(f);
+            if (skipMeta != null && f.equals("metadata")) {
+                if (!sameExcept(x instanceof ObjectNode o ? o : Json.MAPPER.createObjectNode(),
+                        y instanceof ObjectNode o ? o : Json.MAPPER.createObjectNode(), skipMeta, null)) return false;
+            } else if (x == null || !x.equals(y)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void patch(Ctx ctx, Req req) {
@@ -1417,10 +1429,12 @@ public final class ApiHandler implements Consumer<HttpExchange> {
     private void streaming(Ctx ctx, Req req) {
         ObjectNode pod = load(req);
         String node = pod.path("spec").path("nodeName").asText("");
-        if (node.isEmpty()) {
-            throw ApiException.badRequest(req.type().singular() + " " + req.name + " does not have a host assigned");
-        }
-        throw ApiException.unavailable("no node agent serves " + req.type().singular() + " " + req.name + " on node " + node + " (" + req.subresource + " is not available yet)");
+        // One sentence kubectl prints as is ("Error from server (BadRequest): ..." for logs, "error: unable to upgrade
+        // connection: ..." for exec/attach/port-forward), saying why rather than only what.
+        String what = req.type().singular() + " " + req.name;
+        String why = "no node agent serves " + what + ": the node agent (kubelet) is not part of this Wharf yet";
+        if (node.isEmpty()) throw ApiException.badRequest(why + " (" + what + " does not have a host assigned)");
+        throw ApiException.unavailable(why + " (" + what + " is bound to node " + node + "; " + req.subresource + " needs its kubelet)");
     }
 
     // ---- reviews (authorization.k8s.io, authentication.k8s.io): created, never stored ----

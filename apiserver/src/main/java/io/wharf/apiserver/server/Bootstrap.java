@@ -74,7 +74,8 @@ public final class Bootstrap {
 
     private static void createIfAbsent(Storage storage, ResourceType t, ObjectNode o) {
         JsonNode md = o.path("metadata");
-        if (storage.get(t, md.path("namespace").asText(null), md.path("name").asText()).isPresent()) return;
+        // Existence only (no decode): on every start after the first, all ~100 of these are present.
+        if (storage.store().get(Storage.key(t, md.path("namespace").asText(null), md.path("name").asText())).isPresent()) return;
         ObjectNode m = o.with("metadata");
         m.put("uid", UUID.randomUUID().toString());
         m.put("creationTimestamp", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());

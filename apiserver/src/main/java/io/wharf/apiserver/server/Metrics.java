@@ -32,7 +32,8 @@ public final class Metrics {
         if (verb.equals("WATCH")) return;
         Hist h = latency.computeIfAbsent(new LKey(verb, resource), k -> new Hist());
         double s = nanos / 1e9;
-        for (int i = 0; i < BUCKETS.length; i++) if (s <= BUCKETS[i]) h.buckets[i].increment();
+        // One bucket per request; text() sums them into Prometheus' cumulative form.
+        for (int i = 0; i < BUCKETS.length; i++) if (s <= BUCKETS[i]) { h.buckets[i].increment(); break; }
         h.count.increment();
         h.sum.add(s);
     }
@@ -52,7 +53,7 @@ public final class Metrics {
             String labels = "resource=\"" + k.resource + "\",verb=\"" + k.verb + "\"";
             long cum = 0;
             for (int i = 0; i < BUCKETS.length; i++) {
-                cum = h.buckets[i].sum();
+                cum += h.buckets[i].sum();
                 sb.append("apiserver_request_duration_seconds_bucket{").append(labels).append(",le=\"").append(BUCKETS[i]).append("\"} ").append(cum).append('\n');
             }
             sb.append("apiserver_request_duration_seconds_bucket{").append(labels).append(",le=\"+Inf\"} ").append(h.count.sum()).append('\n');

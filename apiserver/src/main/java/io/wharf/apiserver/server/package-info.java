@@ -7,5 +7,17 @@
  * io.wharf.apiserver.ResourceStrategy} registered for the type; every failure leaves as a Kubernetes {@code Status}
  * built by {@link io.wharf.apiserver.server.ApiException}, the one place where {@link io.wharf.common.ErrorKind}
  * meets HTTP codes.
+ *
+ * <p>Names: the core checks metadata.name once, with the rule the strategy names ({@link
+ * io.wharf.apiserver.ResourceStrategy#nameRule()}: DNS subdomain by default, DNS label for Namespaces, DNS-1035 for
+ * Services, path segment for RBAC so "system:node" is valid). Allocation runs under a per-type lock only for strategies
+ * that take from a shared pool ({@link io.wharf.apiserver.ResourceStrategy#allocatesFromSharedPool()}: Services);
+ * creates of every other type run in parallel. Streaming subresources (log, exec, attach, portforward, proxy) answer at
+ * once, 400 for an unscheduled pod and 503 for a bound one, with "no node agent serves pod X: the node agent (kubelet)
+ * is not part of this Wharf yet", which kubectl prints as is.
+ *
+ * <p>Start-up: PKI is read (made only on the first start, re-signed only when a required SAN is missing) in parallel
+ * with opening the store; the TLS context is built from a plain javax.net.ssl.SSLContext; OpenAPI schemas load on
+ * first use. {@link io.wharf.apiserver.StartupTraining} is the training run for a JVM AOT cache.
  */
 package io.wharf.apiserver.server;

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Controllers and scheduler speed (issue 6, "Speed"). Prints figures; asserts nothing. Two runs, each on its own temp
+# root and free loopback port, everything started here stopped by PID and the temp dirs removed on exit:
+#
+#  1. Scheduling throughput and controllers+scheduler RSS: `wharf server -Dwharf.controllers=none` (API server only),
+#     `wharf sim-nodes --count $SCHED_NODES`, $SCHED_PODS bare pods created through the API while no scheduler runs
+#     (so they are all pending, none failed), then Wharf's ControllerManager (all controllers + the scheduler) started
+#     in a process of its own (io.wharf.bench.ControllersBench run-cm), which prints the rate from its first bind to
+#     its last; once the simulator reports every pod Running, that process's RSS is the "controllers + scheduler
+#     with N pods" figure (the API server's and the simulator's are printed apart).
+#  2. A Deployment of $REPLICAS replicas on $DEPLOY_NODES simulated nodes, with `wharf server` as shipped (API server,
+#     controllers and scheduler in one process): seconds from `kubectl apply` to readyReplicas == $REPLICAS.
+#
+# Sizes: SCHED_NODES=1000 SCHED_PODS=10000 DEPLOY_NODES=100 REPLICAS=1000 (the issue's); smaller ones for a quick
+# look, e.g. SCHED_NODES=100 SCHED_PODS=1000 DEPLOY_NODES=20 REPLICAS=200 bench/controllers.sh. PHASES="sched deploy".
+# The real kube-scheduler is not built on this machine (anchors/k8s-anchor-build.sh would build 1.20): when
+# $K8S_ANCHOR/bin/kube-scheduler exists its presence is reported, but it is not driven by this script.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd); TOP=$(cd "$HERE/.." && pwd)
+SCHED_NODES=${SCHED_NODES:-1000}; SCHED_PODS=${SCHED_PODS:-10000}
+DEPLOY_NODES=${DEPLOY_NODES:-100}; REPLICAS=${REPLICAS:-1000}
+PHASES=${PHASES:-"sched deploy"}; TIMEOUT=${TIMEOUT:-900}
+for d in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64; do [ -n "$d" ] && [ -x "$d/bin/java" ] && { JAVA="$d/bin/java"; break; }; done
+[ -n "${JAVA:-}" ] || { echo "no Java 25 (set JAVA_HOME)" >&2; exit 1; }
+[ -f "$TOP/cli/target/wharf.jar" ] && [ -f "$TOP/cli/target/classpath.txt" ] || { echo "build first (mvn -DskipTests install)" >&2; exit 1; }
+CP="$TOP/cli/target/wharf.jar:$(cat "$TOP/cli/target/classpath.txt")"
+# bin/wharf's JVM flags, so that the controller manager's RSS is what it would be inside `wharf server`
+JOPTS=(-XX:+UseSerialGC -Xms8m -Xss512k -XX:+UseCompactObjectHeaders -Xshare:auto --enable-native-access=ALL-UNNAMED)
+BENCH_SRC=$HERE/src/main/java/io/wharf/bench/ControllersBench.java
+
+work=$(mktemp -d /var/tmp/wharf-bench-ctl.XXXXXX)
+pids=()
+cleanup() {
+  local p i
+  for p in "${pids[@]}"; do
+    kill "$p" 2>/dev/null || continue
+    for i in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
+  pids=()
+  rm -rf "$work"
+}
+trap cleanup EXIT
+stop_all() { # stops what this run started, keeps $work
+  local p i
+  for p in "${pids[@]}"; do
+    kill "$p" 2>/dev/null || continue
+    for i in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true
+  done
+  pids=()
+}
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+now() { date +%s.%N; }
+secs() { python3 -c "print('%.1f' % ($2 - $1))"; }
+rss_mb() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$1/status" 2>/dev/null || echo "?"; }
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+bench_java() { "$JAVA" "${JOPTS[@]}" -cp "$CP" "$BENCH_SRC" "$@"; }
+
+# start_server DIR [JAVA OPTS]: sets spid, kc (admin kubeconfig)
+start_server() {
+  local dir=$1 port; port=$(free_port); mkdir -p "$dir"
+  WHARF_JAVA_OPTS="${2:-}" "$TOP/bin/wharf" server --root "$dir/root" --run-dir "$dir/run" --config-dir "$dir/etc" --port "$port" >"$dir/server.log" 2>&1 &
+  spid=$!; pids+=("$spid")
+  kc=$dir/etc/admin.conf
+  for i in $(seq 1 600); do
+    [ -f "$kc" ] && [ "$(curl -sk -m 1 "https://127.0.0.1:$port/readyz" 2>/dev/null)" = ok ] && return 0
+    kill -0 "$spid" 2>/dev/null || { echo "server exited; log:" >&2; tail -30 "$dir/server.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  echo "server not ready after 60 s" >&2; tail -30 "$dir/server.log" >&2; exit 1
+}
+# start_sim DIR COUNT PREFIX: sets simpid; waits until COUNT nodes are Ready
+start_sim() {
+  local dir=$1 n=$2 prefix=$3 t0; t0=$(now)
+  "$TOP/bin/wharf" sim-nodes --count "$n" --prefix "$prefix" --kubeconfig "$kc" >"$dir/sim.log" 2>&1 &
+  simpid=$!; pids+=("$simpid")
+  until [ "$(kubectl --kubeconfig "$kc" get nodes --no-headers 2>/dev/null | grep -c ' Ready ' || true)" -ge "$n" ]; do
+    kill -0 "$simpid" 2>/dev/null || { echo "sim-nodes exited; log:" >&2; tail -30 "$dir/sim.log" >&2; exit 1; }
+    [ "$(secs "$t0" "$(now)" | cut -d. -f1)" -lt "$TIMEOUT" ] || { echo "nodes not Ready after ${TIMEOUT}s" >&2; exit 1; }
+    sleep 1
+  done
+  echo "  $n simulated nodes Ready after $(secs "$t0" "$(now)") s"
+}
+running() { kubectl --kubeconfig "$kc" get pods -n "$1" --no-headers 2>/dev/null | grep -c ' Running ' || true; }
+
+echo "# controllers bench $(date -u +%FT%TZ) loadavg $(load) nproc $(nproc)"
+if [ -x "${K8S_ANCHOR:-/var/tmp/k8s-anchor}/bin/kube-scheduler" ]; then
+  echo "# kube-scheduler found at ${K8S_ANCHOR:-/var/tmp/k8s-anchor}/bin (not driven by this script)"
+else
+  echo "# kube-scheduler: not built on this machine, no same-run comparison"
+fi
+
+if [[ " $PHASES " == *" sched "* ]]; then
+  echo "== scheduling $SCHED_PODS pending pods on $SCHED_NODES simulated nodes"
+  d=$work/sched
+  start_server "$d" "-Dwharf.controllers=none"
+  start_sim "$d" "$SCHED_NODES" bsn
+  bench_java create-pods "$kc" sched-bench "$SCHED_PODS" 32 | sed 's/^/  /'
+  t0=$(now)
+  bench_java run-cm "$kc" "$SCHED_PODS" >"$d/cm.log" 2>&1 &
+  cmpid=$!; pids+=("$cmpid")
+  until grep -q '^SCHED ' "$d/cm.log"; do
+    kill -0 "$cmpid" 2>/dev/null || { echo "controller manager exited; log:" >&2; tail -30 "$d/cm.log" >&2; exit 1; }
+    [ "$(secs "$t0" "$(now)" | cut -d. -f1)" -lt "$TIMEOUT" ] || { echo "not all bound after ${TIMEOUT}s; log:" >&2; tail -5 "$d/cm.log" >&2; exit 1; }
+    sleep 0.5
+  done
+  grep -E '^(CM|SCHED) ' "$d/cm.log" | sed 's/^/  /'
+  until [ "$(running sched-bench)" -ge "$SCHED_PODS" ]; do
+    [ "$(secs "$t0" "$(now)" | cut -d. -f1)" -lt "$TIMEOUT" ] || { echo "not all Running after ${TIMEOUT}s" >&2; exit 1; }
+    sleep 3
+  done
+  echo "  all $SCHED_PODS pods Running (simulator) $(secs "$t0" "$(now)") s after the controller manager was started"
+  sleep 5
+  echo "  RSS with $SCHED_PODS pods: controllers+scheduler $(rss_mb "$cmpid") MB (own process), API server $(rss_mb "$spid") MB, simulator $(rss_mb "$simpid") MB"
+  echo "  loadavg $(load)"
+  stop_all
+fi
+
+if [[ " $PHASES " == *" deploy "* ]]; then
+  echo "== Deployment of $REPLICAS replicas on $DEPLOY_NODES simulated nodes (wharf server as shipped)"
+  d=$work/deploy
+  start_server "$d"
+  start_sim "$d" "$DEPLOY_NODES" bdn
+  cat >"$d/deploy.yaml" <<YAML
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: big, namespace: default}
+spec:
+  replicas: $REPLICAS
+  selector: {matchLabels: {app: big}}
+  template:
+    metadata: {labels: {app: big}}
+    spec: {containers: [{name: web, image: "nginx:alpine"}]}
+YAML
+  t0=$(now)
+  kubectl --kubeconfig "$kc" apply -f "$d/deploy.yaml" >/dev/null
+  while :; do
+    r=$(kubectl --kubeconfig "$kc" get deploy big -o jsonpath='{.status.readyReplicas}' 2>/dev/null || true)
+    [ "${r:-0}" -ge "$REPLICAS" ] && break
+    [ "$(secs "$t0" "$(now)" | cut -d. -f1)" -lt "$TIMEOUT" ] || { echo "only ${r:-0} ready after ${TIMEOUT}s" >&2; exit 1; }
+    sleep 0.2
+  done
+  t=$(secs "$t0" "$(now)")
+  echo "  readyReplicas == $REPLICAS after $t s from kubectl apply"
+  echo "  pods Running (kubectl get pods): $(running default); server (API + controllers + scheduler) RSS $(rss_mb "$spid") MB"
+  echo "  loadavg $(load)"
+  stop_all
+fi
+echo "# done $(date -u +%FT%TZ) loadavg $(load)"

@@ -1,0 +1,107 @@
+package io.wharf.bench;
+
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.wharf.controllers.ControllerManager;
+
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The Java half of bench/controllers.sh (issue 6, "Speed"), run with the source launcher on bin/wharf's classpath
+ * (or from the bench jar):
+ * <ul>
+ *   <li>{@code create-pods KUBECONFIG NS COUNT [CONCURRENCY]}: creates COUNT bare pods (no requests, as
+ *       {@code kubectl create deploy} makes them) in NS through the API, CONCURRENCY at a time; prints the rate.</li>
+ *   <li>{@code run-cm KUBECONFIG EXPECT}: runs Wharf's ControllerManager (all controllers and the scheduler) in this
+ *       process, against a server started with {@code -Dwharf.controllers=none}; counts the scheduler's binds and
+ *       prints "SCHED ..." once EXPECT pods are bound (the first bind to the EXPECT-th: the pure scheduling rate;
+ *       from start(): with the informers' initial list); then keeps running until killed, so that the script can
+ *       read this process's RSS with the pods in its caches.</li>
+ * </ul>
+ */
+public final class ControllersBench {
+    private ControllersBench() {}
+
+    public static void main(String[] args) throws Exception {
+        switch (args.length == 0 ? "" : args[0]) {
+            case "create-pods" -> createPods(Path.of(args[1]), args[2], Integer.parseInt(args[3]), args.length > 4 ? Integer.parseInt(args[4]) : 32);
+            case "run-cm" -> runCm(Path.of(args[1]), Integer.parseInt(args[2]));
+            default -> {
+                System.err.println("usage: ControllersBench create-pods KUBECONFIG NS COUNT [CONCURRENCY] | run-cm KUBECONFIG EXPECT");
+                System.exit(2);
+            }
+        }
+    }
+
+    static void createPods(Path kubeconfig, String ns, int count, int concurrency) throws Exception {
+        try (KubernetesClient client = ControllerManager.client(kubeconfig)) {
+            if (client.namespaces().withName(ns).get() == null)
+                client.resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+            Semaphore slots = new Semaphore(concurrency);
+            CountDownLatch done = new CountDownLatch(count);
+            AtomicInteger failed = new AtomicInteger();
+            long t0 = System.nanoTime();
+            for (int i = 0; i < count; i++) {
+                slots.acquire();
+                Pod p = new PodBuilder().withNewMetadata().withName("p-" + i).withNamespace(ns).addToLabels("app", "sched-bench").endMetadata()
+                        .withNewSpec().addNewContainer().withName("c").withImage("nginx:alpine").endContainer().endSpec().build();
+                Thread.ofVirtual().start(() -> {
+                    try {
+                        for (int attempt = 1; ; attempt++) {
+                            try {
+                                client.resource(p).create();
+                                break;
+                            } catch (RuntimeException e) {
+                                if (attempt >= 3) throw e;
+                            }
+                        }
+                    } catch (RuntimeException e) {
+                        if (failed.incrementAndGet() <= 3) System.err.println("create " + p.getMetadata().getName() + ": " + e);
+                    } finally {
+                        slots.release();
+                        done.countDown();
+                    }
+                });
+            }
+            done.await();
+            double s = (System.nanoTime() - t0) / 1e9;
+            System.out.printf("CREATE %d pods in %.1f s = %.0f pods/s (%d failed, %d concurrent)%n", count, s, count / s, failed.get(), concurrency);
+            if (failed.get() > 0) System.exit(1);
+        }
+    }
+
+    static void runCm(Path kubeconfig, int expect) throws Exception {
+        long t0 = System.nanoTime();
+        AtomicInteger binds = new AtomicInteger();
+        AtomicLong first = new AtomicLong(), last = new AtomicLong();
+        CountDownLatch all = new CountDownLatch(1);
+        ControllerManager cm = ControllerManager.fromKubeconfig(kubeconfig, ControllerManager.Options.defaults());
+        // the writer's hook sees each bind as it is sent (binds run concurrently, off the scheduling loop)
+        cm.writer().onWrite(w -> {
+            if (!w.verb().equals("bind")) return;
+            long now = System.nanoTime();
+            first.compareAndSet(0, now);
+            if (binds.incrementAndGet() == expect) {
+                last.set(now);
+                all.countDown();
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(new Thread(cm::close));
+        cm.start();
+        double startS = (System.nanoTime() - t0) / 1e9;
+        System.out.printf("CM started (caches synced) in %.1f s%n", startS);
+        System.out.flush();
+        all.await();
+        double pure = (last.get() - first.get()) / 1e9, whole = (last.get() - t0) / 1e9;
+        System.out.printf("SCHED %d pods bound: %.2f s from first to last bind = %.0f pods/s; %.2f s from process start (incl. informer sync) = %.0f pods/s%n",
+                expect, pure, (expect - 1) / Math.max(pure, 1e-9), whole, expect / whole);
+        System.out.flush();
+        Thread.sleep(Long.MAX_VALUE);
+    }
+}
