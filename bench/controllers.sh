@@ -2,6 +2,7 @@
 # Controllers and scheduler speed (issue 6, "Speed"). Prints figures; asserts nothing. Two runs, each on its own temp
 # root and free loopback port, everything started here stopped by PID and the temp dirs removed on exit:
 #
+# The processes are bin/wharf's command lines (same main class and JVM flags) on a copy of the built jars.
 #  1. Scheduling throughput and controllers+scheduler RSS: `wharf server -Dwharf.controllers=none` (API server only),
 #     `wharf sim-nodes --count $SCHED_NODES`, $SCHED_PODS bare pods created through the API while no scheduler runs
 #     (so they are all pending, none failed), then Wharf's ControllerManager (all controllers + the scheduler) started
@@ -23,12 +24,22 @@ PHASES=${PHASES:-"sched deploy"}; TIMEOUT=${TIMEOUT:-900}
 for d in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64; do [ -n "$d" ] && [ -x "$d/bin/java" ] && { JAVA="$d/bin/java"; break; }; done
 [ -n "${JAVA:-}" ] || { echo "no Java 25 (set JAVA_HOME)" >&2; exit 1; }
 [ -f "$TOP/cli/target/wharf.jar" ] && [ -f "$TOP/cli/target/classpath.txt" ] || { echo "build first (mvn -DskipTests install)" >&2; exit 1; }
-CP="$TOP/cli/target/wharf.jar:$(cat "$TOP/cli/target/classpath.txt")"
 # bin/wharf's JVM flags, so that the controller manager's RSS is what it would be inside `wharf server`
 JOPTS=(-XX:+UseSerialGC -Xms8m -Xss512k -XX:+UseCompactObjectHeaders -Xshare:auto --enable-native-access=ALL-UNNAMED)
 BENCH_SRC=$HERE/src/main/java/io/wharf/bench/ControllersBench.java
 
 work=$(mktemp -d /var/tmp/wharf-bench-ctl.XXXXXX)
+# bin/wharf's command line, on a copy of the Wharf jars: a `mvn install` of any module during the run (others build
+# on this machine) would otherwise replace a jar under a running JVM, which then fails to load its next class
+mkdir -p "$work/jars"
+CP=""
+for j in "$TOP/cli/target/wharf.jar" $(tr ':' ' ' <"$TOP/cli/target/classpath.txt"); do
+  case "$j" in
+    */io/wharf/*|*/cli/target/*) cp "$j" "$work/jars/"; j=$work/jars/$(basename "$j") ;;
+  esac
+  CP=${CP:+$CP:}$j
+done
+wharf() { LC_ALL=C.UTF-8 exec "$JAVA" -Dwharf.home="$TOP" "${JOPTS[@]}" ${WHARF_JAVA_OPTS:-} -cp "$CP" io.wharf.cli.Main "$@"; }
 pids=()
 cleanup() {
   local p i
@@ -57,11 +68,12 @@ secs() { python3 -c "print('%.1f' % ($2 - $1))"; }
 rss_mb() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$1/status" 2>/dev/null || echo "?"; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 bench_java() { "$JAVA" "${JOPTS[@]}" -cp "$CP" "$BENCH_SRC" "$@"; }
+# the JVMs are started as `( ... exec java ...) &`, so $! is the JVM itself (its RSS, and a clean stop by PID)
 
 # start_server DIR [JAVA OPTS]: sets spid, kc (admin kubeconfig)
 start_server() {
   local dir=$1 port; port=$(free_port); mkdir -p "$dir"
-  WHARF_JAVA_OPTS="${2:-}" "$TOP/bin/wharf" server --root "$dir/root" --run-dir "$dir/run" --config-dir "$dir/etc" --port "$port" >"$dir/server.log" 2>&1 &
+  (WHARF_JAVA_OPTS="${2:-}" wharf server --root "$dir/root" --run-dir "$dir/run" --config-dir "$dir/etc" --port "$port") >"$dir/server.log" 2>&1 &
   spid=$!; pids+=("$spid")
   kc=$dir/etc/admin.conf
   for i in $(seq 1 600); do
@@ -74,7 +86,7 @@ start_server() {
 # start_sim DIR COUNT PREFIX: sets simpid; waits until COUNT nodes are Ready
 start_sim() {
   local dir=$1 n=$2 prefix=$3 t0; t0=$(now)
-  "$TOP/bin/wharf" sim-nodes --count "$n" --prefix "$prefix" --kubeconfig "$kc" >"$dir/sim.log" 2>&1 &
+  (wharf sim-nodes --count "$n" --prefix "$prefix" --kubeconfig "$kc") >"$dir/sim.log" 2>&1 &
   simpid=$!; pids+=("$simpid")
   until [ "$(kubectl --kubeconfig "$kc" get nodes --no-headers 2>/dev/null | grep -c ' Ready ' || true)" -ge "$n" ]; do
     kill -0 "$simpid" 2>/dev/null || { echo "sim-nodes exited; log:" >&2; tail -30 "$dir/sim.log" >&2; exit 1; }
@@ -99,7 +111,8 @@ if [[ " $PHASES " == *" sched "* ]]; then
   start_sim "$d" "$SCHED_NODES" bsn
   bench_java create-pods "$kc" sched-bench "$SCHED_PODS" 32 | sed 's/^/  /'
   t0=$(now)
-  bench_java run-cm "$kc" "$SCHED_PODS" >"$d/cm.log" 2>&1 &
+  # java itself in the background (not a shell function's subshell): $! is then the JVM whose RSS is read below
+  "$JAVA" "${JOPTS[@]}" -cp "$CP" "$BENCH_SRC" run-cm "$kc" "$SCHED_PODS" >"$d/cm.log" 2>&1 &
   cmpid=$!; pids+=("$cmpid")
   until grep -q '^SCHED ' "$d/cm.log"; do
     kill -0 "$cmpid" 2>/dev/null || { echo "controller manager exited; log:" >&2; tail -30 "$d/cm.log" >&2; exit 1; }
@@ -109,7 +122,7 @@ if [[ " $PHASES " == *" sched "* ]]; then
   grep -E '^(CM|SCHED) ' "$d/cm.log" | sed 's/^/  /'
   until [ "$(running sched-bench)" -ge "$SCHED_PODS" ]; do
     [ "$(secs "$t0" "$(now)" | cut -d. -f1)" -lt "$TIMEOUT" ] || { echo "not all Running after ${TIMEOUT}s" >&2; exit 1; }
-    sleep 3
+    sleep 1
   done
   echo "  all $SCHED_PODS pods Running (simulator) $(secs "$t0" "$(now)") s after the controller manager was started"
   sleep 5

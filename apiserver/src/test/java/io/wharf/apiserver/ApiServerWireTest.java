@@ -228,7 +228,7 @@ class ApiServerWireTest {
         assertEquals(1, created.at("/metadata/generation").asInt());
         HttpResponse<String> same = call(h2, "PATCH", p + "/gen", "application/merge-patch+json", "{\"spec\":{\"replicas\":1}}".getBytes(StandardCharsets.UTF_8), null);
         assertEquals(200, same.statusCode(), same.body());
-        assertEquals(rv, parse(same).at("/metadata/resourceVersion").asText(), created + "\n" + same.body());
+        assertEquals(rv, parse(same).at("/metadata/resourceVersion").asText(), "a patch that changes nothing writes nothing");
         JsonNode labelled = parse(call(h2, "PATCH", p + "/gen", "application/merge-patch+json", "{\"metadata\":{\"labels\":{\"x\":\"y\"}}}".getBytes(StandardCharsets.UTF_8), null));
         assertNotEquals(rv, labelled.at("/metadata/resourceVersion").asText());
         assertEquals(1, labelled.at("/metadata/generation").asInt(), "metadata changes keep the generation");

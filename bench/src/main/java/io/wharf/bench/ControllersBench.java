@@ -4,9 +4,12 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.wharf.controllers.ControllerManager;
 
 import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -19,9 +22,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code create-pods KUBECONFIG NS COUNT [CONCURRENCY]}: creates COUNT bare pods (no requests, as
  *       {@code kubectl create deploy} makes them) in NS through the API, CONCURRENCY at a time; prints the rate.</li>
  *   <li>{@code run-cm KUBECONFIG EXPECT}: runs Wharf's ControllerManager (all controllers and the scheduler) in this
- *       process, against a server started with {@code -Dwharf.controllers=none}; counts the scheduler's binds and
- *       prints "SCHED ..." once EXPECT pods are bound (the first bind to the EXPECT-th: the pure scheduling rate;
- *       from start(): with the informers' initial list); then keeps running until killed, so that the script can
+ *       process, against a server started with {@code -Dwharf.controllers=none}; prints "SCHED ..." once EXPECT pods
+ *       are seen bound (from the first bind request: the scheduling rate; from process start: with the informers'
+ *       initial list); then keeps running until killed, so that the script can
  *       read this process's RSS with the pods in its caches.</li>
  * </ul>
  */
@@ -78,29 +81,37 @@ public final class ControllersBench {
 
     static void runCm(Path kubeconfig, int expect) throws Exception {
         long t0 = System.nanoTime();
-        AtomicInteger binds = new AtomicInteger();
         AtomicLong first = new AtomicLong(), last = new AtomicLong();
         CountDownLatch all = new CountDownLatch(1);
         ControllerManager cm = ControllerManager.fromKubeconfig(kubeconfig, ControllerManager.Options.defaults());
-        // the writer's hook sees each bind as it is sent (binds run concurrently, off the scheduling loop)
+        // the start: the scheduler's first bind request (the writer's hook sees each bind as it is sent)
         cm.writer().onWrite(w -> {
-            if (!w.verb().equals("bind")) return;
-            long now = System.nanoTime();
-            first.compareAndSet(0, now);
-            if (binds.incrementAndGet() == expect) {
-                last.set(now);
-                all.countDown();
-            }
+            if (w.verb().equals("bind")) first.compareAndSet(0, System.nanoTime());
         });
         Runtime.getRuntime().addShutdownHook(new Thread(cm::close));
         cm.start();
         double startS = (System.nanoTime() - t0) / 1e9;
         System.out.printf("CM started (caches synced) in %.1f s%n", startS);
         System.out.flush();
+        // the end: the EXPECT-th pod seen bound by the controllers' own pod informer (bind done, its watch event
+        // delivered); a handler on the shared informer adds no cache of its own, so the RSS below stays the manager's
+        Set<String> bound = ConcurrentHashMap.newKeySet();
+        cm.informers().of(Pod.class).addEventHandler(new ResourceEventHandler<>() {
+            private void seen(Pod p) {
+                if (p.getSpec().getNodeName() == null || p.getSpec().getNodeName().isEmpty()) return;
+                if (bound.add(p.getMetadata().getUid()) && bound.size() == expect) {
+                    last.set(System.nanoTime());
+                    all.countDown();
+                }
+            }
+            @Override public void onAdd(Pod p) { seen(p); }
+            @Override public void onUpdate(Pod a, Pod b) { seen(b); }
+            @Override public void onDelete(Pod p, boolean unknown) {}
+        });
         all.await();
         double pure = (last.get() - first.get()) / 1e9, whole = (last.get() - t0) / 1e9;
-        System.out.printf("SCHED %d pods bound: %.2f s from first to last bind = %.0f pods/s; %.2f s from process start (incl. informer sync) = %.0f pods/s%n",
-                expect, pure, (expect - 1) / Math.max(pure, 1e-9), whole, expect / whole);
+        System.out.printf("SCHED %d pods bound: %.2f s from first bind request to last bind seen = %.0f pods/s; %.2f s from process start (incl. informer sync) = %.0f pods/s%n",
+                expect, pure, expect / Math.max(pure, 1e-9), whole, expect / whole);
         System.out.flush();
         Thread.sleep(Long.MAX_VALUE);
     }

@@ -124,6 +124,9 @@ public final class ControllerManager implements Component {
 
     public KubernetesClient client() { return client; }
 
+    /** The shared informers while the controllers run (null before {@link #start()} or without the lease): for tools and benchmarks that watch what the controllers see. */
+    public synchronized Informers informers() { return informers; }
+
     @Override
     public void start() throws Exception {
         if (!options.leaderElection()) {

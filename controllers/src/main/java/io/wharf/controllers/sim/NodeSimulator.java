@@ -334,7 +334,9 @@ public final class NodeSimulator implements Component {
     /** The kubelet side of pods bound to the simulated nodes, keyed by pod like any controller. */
     private final class PodWorker extends Controller {
         PodWorker() {
-            super("sim-pods-" + prefix, 4);
+            // a kubelet per node reports its pods in parallel with the others: 4 writers for hundreds of nodes held
+            // every pod of a large rollout in a queue of ~10 ms status writes
+            super("sim-pods-" + prefix, 16);
             informers.of(Pod.class).addEventHandler(enqueue(p -> mine(p) ? List.of(key(p)) : List.of()));
         }
 
