@@ -14,6 +14,7 @@
 #
 # Sizes: SCHED_NODES=1000 SCHED_PODS=10000 DEPLOY_NODES=100 REPLICAS=1000 (the issue's); smaller ones for a quick
 # look, e.g. SCHED_NODES=100 SCHED_PODS=1000 DEPLOY_NODES=20 REPLICAS=200 bench/controllers.sh. PHASES="sched deploy".
+# KEEP=1 keeps the logs (not the data) in the temp dir.
 # The real kube-scheduler is not built on this machine (anchors/k8s-anchor-build.sh would build 1.20): when
 # $K8S_ANCHOR/bin/kube-scheduler exists its presence is reported, but it is not driven by this script.
 set -euo pipefail
@@ -50,7 +51,7 @@ cleanup() {
     wait "$p" 2>/dev/null || true
   done
   pids=()
-  rm -rf "$work"
+  if [ -n "${KEEP:-}" ]; then echo "# logs kept in $work" >&2; rm -rf "$work/jars" "$work/sched/root" "$work/deploy/root"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 stop_all() { # stops what this run started, keeps $work
@@ -67,7 +68,11 @@ now() { date +%s.%N; }
 secs() { python3 -c "print('%.1f' % ($2 - $1))"; }
 rss_mb() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$1/status" 2>/dev/null || echo "?"; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
-bench_java() { "$JAVA" "${JOPTS[@]}" -cp "$CP" "$BENCH_SRC" "$@"; }
+# compiled once here, not by the source launcher: javac in the measured JVM would inflate its RSS
+mkdir -p "$work/classes"
+"$(dirname "$JAVA")/javac" -nowarn -d "$work/classes" -cp "$CP" "$BENCH_SRC"
+CP="$work/classes:$CP"
+bench_java() { "$JAVA" "${JOPTS[@]}" -cp "$CP" io.wharf.bench.ControllersBench "$@"; }
 # the JVMs are started as `( ... exec java ...) &`, so $! is the JVM itself (its RSS, and a clean stop by PID)
 
 # start_server DIR [JAVA OPTS]: sets spid, kc (admin kubeconfig)
@@ -112,14 +117,14 @@ if [[ " $PHASES " == *" sched "* ]]; then
   bench_java create-pods "$kc" sched-bench "$SCHED_PODS" 32 | sed 's/^/  /'
   t0=$(now)
   # java itself in the background (not a shell function's subshell): $! is then the JVM whose RSS is read below
-  "$JAVA" "${JOPTS[@]}" -cp "$CP" "$BENCH_SRC" run-cm "$kc" "$SCHED_PODS" >"$d/cm.log" 2>&1 &
+  "$JAVA" "${JOPTS[@]}" -cp "$CP" io.wharf.bench.ControllersBench run-cm "$kc" "$SCHED_PODS" >"$d/cm.log" 2>&1 &
   cmpid=$!; pids+=("$cmpid")
   until grep -q '^SCHED ' "$d/cm.log"; do
     kill -0 "$cmpid" 2>/dev/null || { echo "controller manager exited; log:" >&2; tail -30 "$d/cm.log" >&2; exit 1; }
     [ "$(secs "$t0" "$(now)" | cut -d. -f1)" -lt "$TIMEOUT" ] || { echo "not all bound after ${TIMEOUT}s; log:" >&2; tail -5 "$d/cm.log" >&2; exit 1; }
     sleep 0.5
   done
-  grep -E '^(CM|SCHED) ' "$d/cm.log" | sed 's/^/  /'
+  sleep 0.5; grep -E '^(CM|SCHED) ' "$d/cm.log" | sed 's/^/  /'
   until [ "$(running sched-bench)" -ge "$SCHED_PODS" ]; do
     [ "$(secs "$t0" "$(now)" | cut -d. -f1)" -lt "$TIMEOUT" ] || { echo "not all Running after ${TIMEOUT}s" >&2; exit 1; }
     sleep 1
