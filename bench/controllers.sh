@@ -132,6 +132,11 @@ if [[ " $PHASES " == *" sched "* ]]; then
   echo "  all $SCHED_PODS pods Running (simulator) $(secs "$t0" "$(now)") s after the controller manager was started"
   sleep 5
   echo "  RSS with $SCHED_PODS pods: controllers+scheduler $(rss_mb "$cmpid") MB (own process), API server $(rss_mb "$spid") MB, simulator $(rss_mb "$simpid") MB"
+  # the same after a full GC (bin/wharf sets no -Xmx, so the heap keeps what the burst of work grew it to)
+  "$(dirname "$JAVA")/jcmd" "$cmpid" GC.run >/dev/null 2>&1 || true
+  sleep 2
+  heap=$("$(dirname "$JAVA")/jcmd" "$cmpid" GC.heap_info 2>/dev/null | awk '/total/ {for (i=1;i<=NF;i++) if ($i=="used") {u=$(i+1); sub(/K,?/,"",u); s+=u}} END {printf "%.0f", s/1024}')
+  echo "  after a full GC: controllers+scheduler RSS $(rss_mb "$cmpid") MB, live heap ${heap:-?} MB"
   echo "  loadavg $(load)"
   stop_all
 fi

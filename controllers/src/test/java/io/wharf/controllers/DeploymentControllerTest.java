@@ -137,7 +137,9 @@ class DeploymentControllerTest {
             TestCluster.await("progressing cached", Duration.ofSeconds(10), () -> {
                 Deployment x = informers.get(Deployment.class, "dp/stuck");
                 return x.getStatus() != null && x.getStatus().getConditions() != null && sets("stuck").size() == 1
-                        && x.getMetadata().getAnnotations() != null && x.getMetadata().getAnnotations().containsKey("deployment.kubernetes.io/revision");
+                        && x.getMetadata().getAnnotations() != null && x.getMetadata().getAnnotations().containsKey("deployment.kubernetes.io/revision")
+                        // and the cache has caught up with the last write (else the next reconcile sees a 409)
+                        && x.getMetadata().getResourceVersion().equals(c.client.apps().deployments().inNamespace("dp").withName("stuck").get().getMetadata().getResourceVersion());
             });
             c.takeWrites();
             slow.reconcile("dp/stuck");

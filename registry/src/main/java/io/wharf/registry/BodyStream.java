@@ -57,8 +57,16 @@ final class BodyStream implements RegistryStorage.Body {
         discarding = true;
         Object o;
         while ((o = queue.poll()) != null) {
-            if (o instanceof ByteBuf b) b.release();
+            if (o instanceof ByteBuf b) {
+                queued.addAndGet(-b.readableBytes());
+                b.release();
+            }
         }
+    }
+
+    /** Whether the queue is small enough for the producer to read again. */
+    boolean belowLowWatermark() {
+        return queued.get() < LOW;
     }
 
     @Override
@@ -84,6 +92,8 @@ final class BodyStream implements RegistryStorage.Body {
             throw new IOException(e.getMessage(), e);
         }
         ByteBuf b = (ByteBuf) o;
+        // decrement first, then look at autoRead: the event loop pauses in the opposite order (see
+        // RegistryChannelHandler.pause), so a pause racing with this drain is always seen by one side
         long q = queued.addAndGet(-b.readableBytes());
         if (q < LOW && !channel.config().isAutoRead()) channel.eventLoop().execute(resume);
         current = b;

@@ -44,7 +44,7 @@ final class Exchange {
         this.request = request;
         this.handler = handler;
         this.keepAlive = HttpUtil.isKeepAlive(request);
-        this.body = new BodyStream(ctx.channel(), handler::resumeReading);
+        this.body = new BodyStream(ctx.channel(), () -> handler.resumeReading(this));
     }
 
     boolean isHead() {

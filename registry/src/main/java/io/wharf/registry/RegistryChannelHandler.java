@@ -37,7 +37,7 @@ final class RegistryChannelHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (!pending.isEmpty() || (current != null && msg instanceof HttpRequest)) {
             pending.add(msg);
-            ctx.channel().config().setAutoRead(false);
+            syncAutoRead();
             return;
         }
         dispatch(msg);
@@ -49,6 +49,7 @@ final class RegistryChannelHandler extends ChannelInboundHandlerAdapter {
             current = ex;
             bodyComplete = false;
             responseComplete = false;
+            paused = false;
             if (req.decoderResult().isFailure()) {
                 // answer like Go's net/http (a TLS client then knows it met plain HTTP), then close: nothing sensible
                 // can follow a malformed request head on this connection
@@ -69,10 +70,7 @@ final class RegistryChannelHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             if (c.content().isReadable()) {
-                if (current.body.offer(c.content()) && !paused) {
-                    paused = true;
-                    ctx.channel().config().setAutoRead(false);
-                }
+                if (current.body.offer(c.content()) && !paused) pause();
             } else {
                 c.release();
             }
@@ -84,12 +82,33 @@ final class RegistryChannelHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** From the body consumer (via the event loop): the queue drained. */
-    void resumeReading() {
-        if (paused) {
-            paused = false;
-            if (pending.isEmpty()) ctx.channel().config().setAutoRead(true);
-        }
+    /**
+     * The body queue is above its high watermark: stop reading until the consumer drains it. The consumer decides to
+     * wake us by decrementing the queued count and then looking at autoRead; we turn autoRead off and then look at the
+     * count, so one of the two always sees the other (else a consumer that drained everything in between would wait
+     * for bytes we never read).
+     */
+    private void pause() {
+        paused = true;
+        syncAutoRead();
+        if (current.body.belowLowWatermark()) resumeReading(current);
+    }
+
+    /** From the body consumer of {@code ex} (via the event loop): its queue drained below the low watermark. */
+    void resumeReading(Exchange ex) {
+        if (ex != current || !paused || !ex.body.belowLowWatermark()) return;
+        paused = false;
+        syncAutoRead();
+    }
+
+    /**
+     * The one place autoRead is decided: read unless a pipelined request waits its turn or the current body's queue
+     * is full. Everything that changes {@code pending} or {@code paused} calls this, so no path can leave reading off
+     * after the reason for it is gone (an early error response used to leave a stale {@code paused} behind, and with
+     * it a keep-alive connection nobody read from again).
+     */
+    private void syncAutoRead() {
+        ctx.channel().config().setAutoRead(pending.isEmpty() && !paused);
     }
 
     /** Event loop (write listener): the response of {@code ex} is written. */
@@ -101,24 +120,24 @@ final class RegistryChannelHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         responseComplete = true;
-        if (!bodyComplete && paused) {
-            // keep reading to skip the unread rest of the body
-            paused = false;
-            ctx.channel().config().setAutoRead(true);
-        }
+        // the body is dropped: whatever was queued no longer holds reading back, and the unread rest of it (an early
+        // error answered before the client finished sending) must still be read, and skipped, to reach the next request
+        paused = false;
+        syncAutoRead();
         maybeNext();
     }
 
     private void maybeNext() {
         if (!bodyComplete || !responseComplete) return;
         current = null;
+        paused = false;
         while (!pending.isEmpty()) {
             Object next = pending.peek();
-            if (next instanceof HttpRequest && current != null) return;
+            if (next instanceof HttpRequest && current != null) break;
             pending.poll();
             dispatch(next);
         }
-        if (!paused) ctx.channel().config().setAutoRead(true);
+        syncAutoRead();
     }
 
     @Override

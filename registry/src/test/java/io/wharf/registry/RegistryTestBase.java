@@ -6,6 +6,7 @@ import io.wharf.oci.Digest;
 import io.wharf.oci.MediaTypes;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -23,7 +24,12 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** A registry on 127.0.0.1:0 over a temp dir, and a java.net.http client with helpers for the spec's flows. */
+/**
+ * A registry on 127.0.0.1:0 over a temp dir, and a java.net.http client with helpers for the spec's flows. Every test
+ * method is bounded (inherited by subclasses): a server that stops reading a connection must fail the test, not hang
+ * the build. A separate thread, because a thread blocked in a socket read does not notice an interrupt.
+ */
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 abstract class RegistryTestBase {
     @TempDir
     Path root;
