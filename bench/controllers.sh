@@ -10,11 +10,13 @@
 #     its last; once the simulator reports every pod Running, that process's RSS is the "controllers + scheduler
 #     with N pods" figure (the API server's and the simulator's are printed apart).
 #  2. A Deployment of $REPLICAS replicas on $DEPLOY_NODES simulated nodes, with `wharf server` as shipped (API server,
-#     controllers and scheduler in one process): seconds from `kubectl apply` to readyReplicas == $REPLICAS.
+#     controllers and scheduler in one process): seconds from `kubectl apply` to readyReplicas == $REPLICAS, after a
+#     warm-up Deployment of a tenth of that (its time on the cold server is printed too).
 #
 # Sizes: SCHED_NODES=1000 SCHED_PODS=10000 DEPLOY_NODES=100 REPLICAS=1000 (the issue's); smaller ones for a quick
 # look, e.g. SCHED_NODES=100 SCHED_PODS=1000 DEPLOY_NODES=20 REPLICAS=200 bench/controllers.sh. PHASES="sched deploy".
-# KEEP=1 keeps the logs (not the data) in the temp dir.
+# CM_JAVA_OPTS: more JVM flags for the controller manager's process (e.g. -Xmx256m, to see the RSS under a cap).
+# KEEP=1 keeps the logs (not the data) in the temp dir; HISTO=1 prints the controller manager's heap histogram.
 # The real kube-scheduler is not built on this machine (anchors/k8s-anchor-build.sh would build 1.20): when
 # $K8S_ANCHOR/bin/kube-scheduler exists its presence is reported, but it is not driven by this script.
 set -euo pipefail
@@ -117,7 +119,7 @@ if [[ " $PHASES " == *" sched "* ]]; then
   bench_java create-pods "$kc" sched-bench "$SCHED_PODS" 32 | sed 's/^/  /'
   t0=$(now)
   # java itself in the background (not a shell function's subshell): $! is then the JVM whose RSS is read below
-  "$JAVA" "${JOPTS[@]}" -cp "$CP" io.wharf.bench.ControllersBench run-cm "$kc" "$SCHED_PODS" >"$d/cm.log" 2>&1 &
+  "$JAVA" "${JOPTS[@]}" ${CM_JAVA_OPTS:-} -cp "$CP" io.wharf.bench.ControllersBench run-cm "$kc" "$SCHED_PODS" >"$d/cm.log" 2>&1 &
   cmpid=$!; pids+=("$cmpid")
   until grep -q '^SCHED ' "$d/cm.log"; do
     kill -0 "$cmpid" 2>/dev/null || { echo "controller manager exited; log:" >&2; tail -30 "$d/cm.log" >&2; exit 1; }
@@ -137,6 +139,9 @@ if [[ " $PHASES " == *" sched "* ]]; then
   sleep 2
   heap=$("$(dirname "$JAVA")/jcmd" "$cmpid" GC.heap_info 2>/dev/null | awk '/total/ {for (i=1;i<=NF;i++) if ($i=="used") {u=$(i+1); sub(/K,?/,"",u); s+=u}} END {printf "%.0f", s/1024}')
   echo "  after a full GC: controllers+scheduler RSS $(rss_mb "$cmpid") MB, live heap ${heap:-?} MB"
+  [ -z "${HISTO:-}" ] || "$(dirname "$JAVA")/jcmd" "$cmpid" GC.class_histogram 2>/dev/null | head -30 | sed 's/^/  | /'
+  # with CM_JAVA_OPTS=-XX:NativeMemoryTracking=summary: where the rest of the RSS is
+  [ -z "${HISTO:-}" ] || "$(dirname "$JAVA")/jcmd" "$cmpid" VM.native_memory summary 2>/dev/null | grep -E '^-|Total' | sed 's/^/  | /' 
   echo "  loadavg $(load)"
   stop_all
 fi
@@ -146,26 +151,38 @@ if [[ " $PHASES " == *" deploy "* ]]; then
   d=$work/deploy
   start_server "$d"
   start_sim "$d" "$DEPLOY_NODES" bdn
-  cat >"$d/deploy.yaml" <<YAML
+  # deploy NAME REPLICAS: kubectl apply, then seconds until readyReplicas == REPLICAS (in $t)
+  deploy() {
+    cat >"$d/$1.yaml" <<YAML
 apiVersion: apps/v1
 kind: Deployment
-metadata: {name: big, namespace: default}
+metadata: {name: $1, namespace: default}
 spec:
-  replicas: $REPLICAS
-  selector: {matchLabels: {app: big}}
+  replicas: $2
+  selector: {matchLabels: {app: $1}}
   template:
-    metadata: {labels: {app: big}}
+    metadata: {labels: {app: $1}}
     spec: {containers: [{name: web, image: "nginx:alpine"}]}
 YAML
-  t0=$(now)
-  kubectl --kubeconfig "$kc" apply -f "$d/deploy.yaml" >/dev/null
-  while :; do
-    r=$(kubectl --kubeconfig "$kc" get deploy big -o jsonpath='{.status.readyReplicas}' 2>/dev/null || true)
-    [ "${r:-0}" -ge "$REPLICAS" ] && break
-    [ "$(secs "$t0" "$(now)" | cut -d. -f1)" -lt "$TIMEOUT" ] || { echo "only ${r:-0} ready after ${TIMEOUT}s" >&2; exit 1; }
-    sleep 0.2
+    local t0 r; t0=$(now)
+    kubectl --kubeconfig "$kc" apply -f "$d/$1.yaml" >/dev/null
+    while :; do
+      r=$(kubectl --kubeconfig "$kc" get deploy "$1" -o jsonpath='{.status.readyReplicas}' 2>/dev/null || true)
+      [ "${r:-0}" -ge "$2" ] && break
+      [ "$(secs "$t0" "$(now)" | cut -d. -f1)" -lt "$TIMEOUT" ] || { echo "only ${r:-0} of $2 ready after ${TIMEOUT}s" >&2; exit 1; }
+      sleep 0.2
+    done
+    t=$(secs "$t0" "$(now)")
+  }
+  # a first, smaller Deployment on the fresh (cold JIT) server, deleted again; the figure is the second one's
+  warm=$(( REPLICAS / 10 > 10 ? REPLICAS / 10 : 10 ))
+  deploy warm "$warm"
+  echo "  warm-up: $warm replicas ready after $t s on the cold server"
+  kubectl --kubeconfig "$kc" delete deploy warm >/dev/null
+  for i in $(seq 1 $((TIMEOUT * 2))); do
+    [ "$(kubectl --kubeconfig "$kc" get pods -l app=warm --no-headers 2>/dev/null | wc -l)" -eq 0 ] && break; sleep 0.5
   done
-  t=$(secs "$t0" "$(now)")
+  deploy big "$REPLICAS"
   echo "  readyReplicas == $REPLICAS after $t s from kubectl apply"
   echo "  pods Running (kubectl get pods): $(running default); server (API + controllers + scheduler) RSS $(rss_mb "$spid") MB"
   echo "  loadavg $(load)"

@@ -40,7 +40,16 @@ final class NodeInfo {
 
     synchronized void add(Pod p) {
         String uid = p.getMetadata().getUid();
-        if (pods.containsKey(uid)) return;
+        PodEntry had = pods.get(uid);
+        if (had != null) {
+            // keep the newest object, not the one assumed at bind time: the informer holds the newest, so holding
+            // the old one would keep a second copy of every placed pod (and affinity terms read its current labels)
+            if (had.pod() != p) {
+                pods.put(uid, new PodEntry(uid, had.requests(), had.nonZero(), had.hostPorts(), had.ownerUid(), p));
+                if (antiAffinityPods.containsKey(uid)) antiAffinityPods.put(uid, p);
+            }
+            return;
+        }
         OwnerReference r = Pods.controllerRef(p);
         PodEntry e = new PodEntry(uid, Resources.requests(p), Resources.nonZeroRequests(p), hostPorts(p), r == null ? null : r.getUid(), p);
         pods.put(uid, e);

@@ -33,7 +33,8 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * The scheduler (kube-scheduler's default profile, reduced): a priority queue of pending pods (higher
  * spec.priority first, then oldest), per-pod exponential backoff (1 s doubling to 10 s), unschedulable pods parked
- * until a node or pod changes (or 60 s pass); {@link Filters} then scores (NodeResourcesFit least-allocated,
+ * until a node or pod changes (or 60 s pass; released by a node addition they wait {@link #NODE_ADD_SETTLE} so that
+ * nodes joining together share them); {@link Filters} then scores (NodeResourcesFit least-allocated,
  * balanced allocation, preferred node affinity, PreferNoSchedule taints, spreading a controller's pods over nodes)
  * with the default plugin weights; the pod is assumed on the chosen node and bound through {@code pods/binding}.
  * A pod that fits nowhere gets a FailedScheduling event and a PodScheduled=False condition with Kubernetes' message.

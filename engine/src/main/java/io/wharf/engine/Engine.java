@@ -83,14 +83,14 @@ public final class Engine implements Component {
         containers.load();
 
         Router router = new Router();
+        ImagesApi imagesApi = new ImagesApi(containers, images);
+        // pull/push/auth/search (issue 3) first: the router takes the first match (this also shadows SystemApi's
+        // /auth stub); import stays the fallback of POST /images/create when there is no fromImage
+        Distribution distribution = new Distribution(images.service(), DaemonConfig.load(DaemonConfig.locate()), root.resolve("distribution"));
+        new DistributionApi(distribution, events).routes(router, imagesApi::create);
         new SystemApi(containers, config, engineId(root)).routes(router);
         new ContainersApi(containers).routes(router);
         new ExecApi(containers).routes(router);
-        ImagesApi imagesApi = new ImagesApi(containers, images);
-        // pull/push/auth/search (issue 3) first: the router takes the first match; import stays the fallback of
-        // POST /images/create when there is no fromImage
-        Distribution distribution = new Distribution(images.service(), DaemonConfig.load(DaemonConfig.locate()), root.resolve("distribution"));
-        new DistributionApi(distribution, events).routes(router, imagesApi::create);
         new BuildApi(containers, new Builder(images.service(), runtime, network, root.resolve("build")), distribution).routes(router);
         imagesApi.routes(router);
         new VolumesApi(containers).routes(router);

@@ -269,6 +269,44 @@ class DistributionCliIT {
         }
     }
 
+    /** docker login checks the credentials against the registry (here Wharf's with htpasswd), push and pull use them. */
+    @Test
+    void loginAgainstAnHtpasswdRegistry() throws Exception {
+        Path pw = tmp.resolve("htpasswd");
+        byte[] salt = new byte[16];
+        new java.security.SecureRandom().nextBytes(salt);
+        Files.writeString(pw, "alice:" + org.bouncycastle.crypto.generators.OpenBSDBCrypt.generate("2y", "s3cret".toCharArray(), salt, 4) + "\n");
+        RegistryServer auth = new RegistryServer(RegistryConfig.defaults().withRoot(tmp.resolve("registry-auth")).withListen("127.0.0.1", 0).withHtpasswd(pw));
+        auth.start();
+        try {
+            String host = "127.0.0.1:" + auth.port();
+            Result wrong = dockerIn("nope\n", "login", host, "-u", "alice", "--password-stdin");
+            assertEquals(1, wrong.code, wrong.toString());
+            assertTrue(wrong.out.contains("Error response from daemon: login attempt to http://" + host + "/v2/ failed with status: 401 Unauthorized"), wrong.out);
+            assertEquals(0, docker("tag", "busybox:v1", host + "/private:v1").code);
+            Result anonymous = docker("push", host + "/private:v1");
+            assertEquals(1, anonymous.code, anonymous.toString());
+            assertTrue(anonymous.out.contains("unauthorized: "), anonymous.out);
+
+            Result ok = dockerIn("s3cret\n", "login", host, "-u", "alice", "--password-stdin");
+            assertEquals(0, ok.code, ok.toString());
+            assertTrue(ok.out.contains("Login Succeeded"), ok.out);
+            Result push = docker("push", host + "/private:v1");
+            assertEquals(0, push.code, push.toString());
+            assertEquals(0, docker("rmi", host + "/private:v1").code);
+            Result pull = docker("pull", host + "/private:v1");
+            assertEquals(0, pull.code, pull.toString());
+
+            assertEquals(0, docker("logout", host).code);
+            assertEquals(0, docker("rmi", host + "/private:v1").code);
+            Result denied = docker("pull", host + "/private:v1");
+            assertEquals(1, denied.code, denied.toString());
+            assertTrue(denied.out.contains("pull access denied for " + host + "/private, repository does not exist or may require 'docker login'"), denied.out);
+        } finally {
+            auth.close();
+        }
+    }
+
     static void waitForPort(int port) throws InterruptedException {
         for (int i = 0; i < 100; i++) {
             try (Socket s = new Socket("127.0.0.1", port)) {
