@@ -1,6 +1,5 @@
 package io.wharf.engine;
 
-import io.wharf.common.ErrorKind;
 import io.wharf.common.Json;
 import io.wharf.common.WharfException;
 import io.wharf.engine.wire.Filters;
@@ -36,23 +35,15 @@ final class ImagesApi {
 
     void routes(Router r) {
         r.add("GET", "/images/json", this::list);
-        r.add("POST", "/images/create", this::create);
         r.add("POST", "/images/load", this::load);
         r.add("GET", "/images/get", (q, s) -> save(q.queryAll("names"), s));
         r.add("POST", "/images/prune", this::prune);
-        r.add("GET", "/images/search", (q, s) -> { throw unsupported("docker search"); });
         r.add("POST", "/commit", this::commit);
         r.add("GET", "/images/{name*}/json", this::inspect);
         r.add("GET", "/images/{name*}/history", this::history);
         r.add("GET", "/images/{name*}/get", (q, s) -> save(List.of(q.param("name")), s));
         r.add("POST", "/images/{name*}/tag", this::tag);
-        r.add("POST", "/images/{name*}/push", (q, s) -> { throw unsupported("docker push"); });
         r.add("DELETE", "/images/{name*}", this::remove);
-        r.add("GET", "/distribution/{name*}/json", (q, s) -> { throw unsupported("registry access"); });
-    }
-
-    private static WharfException unsupported(String what) {
-        return new WharfException(ErrorKind.UNSUPPORTED, what + " is not implemented by this Wharf engine yet (tracked in its own issue)");
     }
 
     void list(HttpRequest req, HttpResponse resp) throws IOException {
@@ -76,12 +67,11 @@ final class ImagesApi {
         resp.json(200, out);
     }
 
-    /** POST /images/create: import (fromSrc=-); fromImage is a pull, which is another issue. */
+    /** POST /images/create with fromSrc=-: import. DistributionApi owns the route and hands over when there is no fromImage. */
     void create(HttpRequest req, HttpResponse resp) throws IOException {
         String src = req.query("fromSrc");
         if (src == null) {
-            String img = req.query("fromImage", "");
-            throw new WharfException(ErrorKind.NOT_FOUND, "pull access denied for " + img + ": pulling images is not implemented by this Wharf engine yet (use docker load or docker import)");
+            throw WharfException.invalid("either fromImage or fromSrc is required");
         }
         if (!src.equals("-")) throw WharfException.invalid("importing from a URL is not supported; pipe the file to docker import instead");
         String repo = req.query("repo", "");

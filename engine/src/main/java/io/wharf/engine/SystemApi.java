@@ -42,7 +42,6 @@ final class SystemApi {
         r.add("GET", "/info", this::info);
         r.add("GET", "/events", this::events);
         r.add("GET", "/system/df", this::df);
-        r.add("POST", "/auth", (q, s) -> s.json(200, Map.of("Status", "Login Succeeded", "IdentityToken", "")));
     }
 
     void info(HttpRequest req, HttpResponse resp) throws IOException {
