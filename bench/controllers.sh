@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Controllers and scheduler speed (issue 6, "Speed"). Prints figures; asserts nothing. Two runs, each on its own temp
-# root and free loopback port, everything started here stopped by PID and the temp dirs removed on exit:
-#
-# The processes are bin/wharf's command lines (same main class and JVM flags) on a copy of the built jars.
+# root and free loopback port, everything started here stopped by PID and the temp dirs removed on exit. The
+# processes are bin/wharf's command lines (same main class and JVM flags) on a copy of the built jars.
 #  1. Scheduling throughput and controllers+scheduler RSS: `wharf server -Dwharf.controllers=none` (API server only),
 #     `wharf sim-nodes --count $SCHED_NODES`, $SCHED_PODS bare pods created through the API while no scheduler runs
 #     (so they are all pending, none failed), then Wharf's ControllerManager (all controllers + the scheduler) started

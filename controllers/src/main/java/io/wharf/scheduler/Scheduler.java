@@ -80,6 +80,8 @@ public final class Scheduler implements AutoCloseable {
     private final Map<String, String> assumed = new ConcurrentHashMap<>();
     /** pod uid -> node it is counted on. */
     private final Map<String, String> placed = new ConcurrentHashMap<>();
+    /** Binds in flight at once: thousands of concurrent POSTs only queue up in the API server. */
+    private final java.util.concurrent.Semaphore binds = new java.util.concurrent.Semaphore(Integer.getInteger("wharf.scheduler.binds", 16));
     private Thread loop;
     private Thread timer;
 
@@ -437,7 +439,12 @@ public final class Scheduler implements AutoCloseable {
         // bind off the scheduling loop, as kube-scheduler's binding cycle does
         Thread.ofVirtual().name("bind-" + pod.getMetadata().getName()).start(() -> {
             try {
-                writer.bind(pod, d.node());
+                binds.acquireUninterruptibly();
+                try {
+                    writer.bind(pod, d.node());
+                } finally {
+                    binds.release();
+                }
                 events.event(pod, EventRecorder.NORMAL, "Scheduled", "Successfully assigned " + key + " to " + d.node());
                 synchronized (this) {
                     attempts.remove(key);
