@@ -15,10 +15,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.zip.GZIPInputStream;
 
 /**
- * The OpenAPI v3 component schemas of the served kinds, shipped as {@code openapi/definitions.json.gz} (built by the
+ * The OpenAPI v3 component schemas of the served kinds, shipped as {@code openapi/definitions.json} (built by the
  * test-scope OpenApiGenerator from the upstream descriptions in the official Kubernetes Java client's models, see there),
  * and the strategic-merge-patch metadata read from them.
  *
@@ -39,9 +38,9 @@ public final class OpenApi {
         if (b != null) return b;
         synchronized (OpenApi.class) {
             if (bundle != null) return bundle;
-            try (InputStream in = OpenApi.class.getResourceAsStream("openapi/definitions.json.gz")) {
-                if (in == null) throw new IllegalStateException("openapi/definitions.json.gz missing from the classpath");
-                JsonNode doc = Json.MAPPER.readTree(new GZIPInputStream(in));
+            try (InputStream in = OpenApi.class.getResourceAsStream("openapi/definitions.json")) {
+                if (in == null) throw new IllegalStateException("openapi/definitions.json missing from the classpath");
+                JsonNode doc = Json.MAPPER.readTree(in);
                 Map<String, ObjectNode> defs = new HashMap<>();
                 doc.get("definitions").fields().forEachRemaining(e -> defs.put(e.getKey(), (ObjectNode) e.getValue()));
                 Map<String, List<String>> roots = new HashMap<>();

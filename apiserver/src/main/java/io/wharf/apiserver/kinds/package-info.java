@@ -25,7 +25,7 @@
  * ({@code io.k8s.api.apps.v1.DeploymentSpec}) follow the protobuf packages of client-java-proto. What the models lose is
  * added back by hand: the x-kubernetes-patch-merge-key / patch-strategy / list-type / list-map-keys markers of the
  * k8s.io/api struct tags (the lists kubectl's patches touch), and descriptions of reference-typed properties (taken from
- * the referenced type). The result is shipped as {@code openapi/definitions.json.gz} (about 300 definitions, 80 kB) so
+ * the referenced type). The result is shipped as {@code openapi/definitions.json} (about 300 definitions; plain JSON so the repository holds no binary files) so
  * the server has no runtime dependency on client-java-api. Regenerate with
  * {@code mvn -pl apiserver test -Dtest=OpenApiGeneratorTest -Dwharf.openapi.regenerate=true}.
  *

@@ -26,10 +26,9 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.zip.GZIPOutputStream;
 
 /**
- * Rebuilds {@code kinds/openapi/definitions.json.gz}, the OpenAPI v3 component schemas of every served kind.
+ * Rebuilds {@code kinds/openapi/definitions.json}, the OpenAPI v3 component schemas of every served kind.
  *
  * <p>Source: the model classes of the official Kubernetes Java client (io.kubernetes:client-java-api 24.0.0, generated
  * from Kubernetes 1.32's OpenAPI document). They carry each field's JSON name (gson {@code @SerializedName}), its type,
@@ -325,12 +324,12 @@ public final class OpenApiGenerator {
     /**
      * The model classes lose the descriptions of properties that are references (metadata, spec, status, strategy...).
      * Those are filled from the JSDoc of the npm package kubernetes-types 1.30.0 (generated from the same upstream
-     * OpenAPI document), extracted once into {@code kubernetes-types-1.30-descriptions.json.gz}. A reference without a
+     * OpenAPI document), extracted once into {@code kubernetes-types-1.30-descriptions.json}. A reference without a
      * text there keeps none: kubectl explain then prints the referenced type's description (repeating it would print it twice).
      */
     void describeReferences() throws java.io.IOException {
         com.fasterxml.jackson.databind.JsonNode known;
-        try (var in = new java.util.zip.GZIPInputStream(OpenApiGenerator.class.getResourceAsStream("kubernetes-types-1.30-descriptions.json.gz"))) {
+        try (var in = OpenApiGenerator.class.getResourceAsStream("kubernetes-types-1.30-descriptions.json")) {
             known = Json.MAPPER.readTree(in);
         }
         for (var d : defs.entrySet()) {
@@ -347,7 +346,7 @@ public final class OpenApiGenerator {
         }
     }
 
-    /** Writes {defs, roots} gzipped. */
+    /** Writes {defs, roots} as plain JSON. */
     void write(Path out) throws Exception {
         ObjectNode doc = F.objectNode();
         ObjectNode r = doc.putObject("roots");
@@ -355,7 +354,7 @@ public final class OpenApiGenerator {
         ObjectNode d = doc.putObject("definitions");
         defs.forEach(d::set);
         Files.createDirectories(out.getParent());
-        try (OutputStream os = new GZIPOutputStream(Files.newOutputStream(out))) {
+        try (OutputStream os = Files.newOutputStream(out)) {
             Json.MAPPER.writeValue(os, doc);
         }
     }

@@ -10,6 +10,6 @@ class OpenApiGeneratorTest {
     @Test
     @EnabledIfSystemProperty(named = "wharf.openapi.regenerate", matches = "true")
     void regenerate() throws Exception {
-        OpenApiGenerator.main(new String[]{Path.of("src/main/resources/io/wharf/apiserver/kinds/openapi/definitions.json.gz").toAbsolutePath().toString()});
+        OpenApiGenerator.main(new String[]{Path.of("src/main/resources/io/wharf/apiserver/kinds/openapi/definitions.json").toAbsolutePath().toString()});
     }
 }
