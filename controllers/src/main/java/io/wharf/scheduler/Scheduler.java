@@ -298,6 +298,13 @@ public final class Scheduler implements AutoCloseable {
     /** The outcome of one scheduling cycle, for tests: the node chosen, or the FailedScheduling message. */
     public record Decision(String node, String message) {}
 
+    /** Nodes this scheduler's cache holds (fed by the informer's handlers, which may trail the informer's store). */
+    int knownNodes() {
+        int n = 0;
+        for (NodeInfo ni : nodes.values()) if (ni.node != null) n++;
+        return n;
+    }
+
     /** Runs filters and scores for the pod and returns the decision without writing anything. */
     public Decision decide(Pod pod) {
         List<NodeInfo> all = new ArrayList<>();

@@ -38,6 +38,8 @@ class SchedulerTest {
         s = new Scheduler(informers, c.writer, Clock.systemUTC());
         informers.start(Duration.ofSeconds(30));
         TestCluster.await("nodes", Duration.ofSeconds(10), () -> informers.list(Node.class).size() == 3);
+        // decide() reads the scheduler's own cache, which the handlers fill after the informer's store: wait for it too
+        TestCluster.await("scheduler cache", Duration.ofSeconds(10), () -> s.knownNodes() == 3);
     }
 
     @AfterAll
