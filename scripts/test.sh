@@ -21,6 +21,19 @@ use_java25
 for cidr in 10.231.0.0/16 10.232.0.0/16 10.233.0.0/16; do
   ip route show type unreachable | grep -q "^unreachable $cidr" || ip route add unreachable "$cidr" metric 4000 2>/dev/null || true
 done
+# The slow suites build on a Debian rootfs made once with debootstrap from the machine's own apt mirror.
+if [ "${WHARF_SLOW_TESTS:-}" = 1 ] && [ -z "${WHARF_DEBIAN_ROOTFS_TAR:-}" ]; then
+  export WHARF_DEBIAN_ROOTFS_TAR=/var/tmp/wharf-debian-rootfs.tar
+  if [ ! -s "$WHARF_DEBIAN_ROOTFS_TAR" ]; then
+    mirror=$(grep -rhoE '^(deb|URIs:) +https?://[^ ]+/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null \
+             | awk '{print $2}' | head -1)
+    d=$(mktemp -d /var/tmp/wharf-debootstrap.XXXXXX)
+    debootstrap --variant=minbase bookworm "$d" "${mirror:-http://deb.debian.org/debian}" >/tmp/wharf-debootstrap.log 2>&1 \
+      && tar -C "$d" -cf "$WHARF_DEBIAN_ROOTFS_TAR.tmp" . && mv "$WHARF_DEBIAN_ROOTFS_TAR.tmp" "$WHARF_DEBIAN_ROOTFS_TAR" \
+      || echo "debootstrap failed (see /tmp/wharf-debootstrap.log); the Debian suites will be skipped" >&2
+    rm -rf "$d"
+  fi
+fi
 profile=""; [ "$mode" = e2e ] && profile="-Pe2e"
 set +e
 (cd "$WHARF_HOME" && mvn -B -ntp -fae -Dstyle.color=never $profile install)
