@@ -1,6 +1,8 @@
 package io.wharf.controllers;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -93,6 +95,39 @@ public abstract class Controller implements AutoCloseable {
 
     public static String nameOf(String key) {
         return key.substring(key.indexOf('/') + 1);
+    }
+
+    /** The "namespace/name" key of the pod's controlling owner when that owner is a {@code kind}, else null. */
+    protected static String ownerKey(Pod p, String kind) {
+        OwnerReference r = Pods.controllerRef(p);
+        return r == null || !kind.equals(r.getKind()) ? null : p.getMetadata().getNamespace() + "/" + r.getName();
+    }
+
+    /**
+     * A handler for the pods a {@code kind} controls: enqueues the owner on every change and tells the expectations
+     * which creations and deletions the cache has now seen.
+     */
+    protected ResourceEventHandler<Pod> ownedPods(String kind, Expectations expectations) {
+        return new ResourceEventHandler<>() {
+            @Override public void onAdd(Pod p) {
+                String k = ownerKey(p, kind);
+                if (k != null) {
+                    expectations.creationObserved(k);
+                    queue.add(k);
+                }
+            }
+            @Override public void onUpdate(Pod a, Pod b) {
+                String k = ownerKey(b, kind);
+                if (k != null) queue.add(k);
+            }
+            @Override public void onDelete(Pod p, boolean unknown) {
+                String k = ownerKey(p, kind);
+                if (k != null) {
+                    expectations.deletionObserved(k);
+                    queue.add(k);
+                }
+            }
+        };
     }
 
     /** A handler that enqueues the object's own key on every add, update and delete. */

@@ -49,31 +49,7 @@ public final class DaemonSetController extends Controller {
         informers.of(DaemonSet.class).addEventHandler(enqueueSelf());
         informers.of(io.fabric8.kubernetes.api.model.apps.ControllerRevision.class);
         informers.of(Node.class).addEventHandler(enqueue(n -> informers.list(DaemonSet.class).stream().map(Controller::key).toList()));
-        informers.of(Pod.class).addEventHandler(new io.fabric8.kubernetes.client.informers.ResourceEventHandler<>() {
-            @Override public void onAdd(Pod p) {
-                String k = owner(p);
-                if (k != null) {
-                    expectations.creationObserved(k);
-                    queue.add(k);
-                }
-            }
-            @Override public void onUpdate(Pod a, Pod b) {
-                String k = owner(b);
-                if (k != null) queue.add(k);
-            }
-            @Override public void onDelete(Pod p, boolean unknown) {
-                String k = owner(p);
-                if (k != null) {
-                    expectations.deletionObserved(k);
-                    queue.add(k);
-                }
-            }
-        });
-    }
-
-    private static String owner(Pod p) {
-        OwnerReference r = Pods.controllerRef(p);
-        return r == null || !"DaemonSet".equals(r.getKind()) ? null : p.getMetadata().getNamespace() + "/" + r.getName();
+        informers.of(Pod.class).addEventHandler(ownedPods("DaemonSet", expectations));
     }
 
     @Override

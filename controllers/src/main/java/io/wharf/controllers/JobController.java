@@ -44,31 +44,7 @@ public final class JobController extends Controller {
         this.events = new EventRecorder(writer, "job-controller", clock);
         this.expectations = new Expectations(clock);
         informers.of(Job.class).addEventHandler(enqueueSelf());
-        informers.of(Pod.class).addEventHandler(new io.fabric8.kubernetes.client.informers.ResourceEventHandler<>() {
-            @Override public void onAdd(Pod p) {
-                String k = owner(p);
-                if (k != null) {
-                    expectations.creationObserved(k);
-                    queue.add(k);
-                }
-            }
-            @Override public void onUpdate(Pod a, Pod b) {
-                String k = owner(b);
-                if (k != null) queue.add(k);
-            }
-            @Override public void onDelete(Pod p, boolean unknown) {
-                String k = owner(p);
-                if (k != null) {
-                    expectations.deletionObserved(k);
-                    queue.add(k);
-                }
-            }
-        });
-    }
-
-    private static String owner(Pod p) {
-        OwnerReference r = Pods.controllerRef(p);
-        return r == null || !"Job".equals(r.getKind()) ? null : p.getMetadata().getNamespace() + "/" + r.getName();
+        informers.of(Pod.class).addEventHandler(ownedPods("Job", expectations));
     }
 
     @Override

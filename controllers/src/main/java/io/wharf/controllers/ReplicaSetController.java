@@ -50,24 +50,24 @@ public final class ReplicaSetController extends Controller {
         informers.of(ReplicaSet.class).addEventHandler(enqueueSelf());
         informers.of(Pod.class).addEventHandler(new io.fabric8.kubernetes.client.informers.ResourceEventHandler<>() {
             @Override public void onAdd(Pod p) {
-                String k = ownerKey(p);
+                String k = ownerKey(p, "ReplicaSet");
                 if (k != null) {
                     expectations.creationObserved(k);
                     queue.add(k);
                 } else orphanKeys(p).forEach(queue::add);
             }
             @Override public void onUpdate(Pod a, Pod b) {
-                String k = ownerKey(b);
+                String k = ownerKey(b, "ReplicaSet");
                 if (b.getMetadata().getDeletionTimestamp() != null && a.getMetadata().getDeletionTimestamp() == null && k != null)
                     expectations.deletionObserved(k);
                 if (k != null) queue.add(k);
-                String old = ownerKey(a);
+                String old = ownerKey(a, "ReplicaSet");
                 if (old != null && !old.equals(k)) queue.add(old);
                 if (k == null) orphanKeys(b).forEach(queue::add);
                 // a pod that became ready must be counted available after minReadySeconds
             }
             @Override public void onDelete(Pod p, boolean unknown) {
-                String k = ownerKey(p);
+                String k = ownerKey(p, "ReplicaSet");
                 if (k != null) {
                     expectations.deletionObserved(k);
                     queue.add(k);
@@ -77,12 +77,6 @@ public final class ReplicaSetController extends Controller {
     }
 
     public Expectations expectations() { return expectations; }
-
-    private static String ownerKey(Pod p) {
-        OwnerReference r = Pods.controllerRef(p);
-        if (r == null || !"ReplicaSet".equals(r.getKind())) return null;
-        return p.getMetadata().getNamespace() + "/" + r.getName();
-    }
 
     private List<String> orphanKeys(Pod p) {
         if (p.getMetadata().getDeletionTimestamp() != null) return List.of();
