@@ -42,6 +42,15 @@ final class Workloads {
             c.forbidden("spec.template.spec.activeDeadlineSeconds", "activeDeadlineSeconds in ReplicaSet is not Supported");
     }
 
+    /** Update rules of the workloads whose only immutable field is the selector: the create rules plus that one. */
+    static List<FieldError> withImmutableSelector(List<FieldError> createErrors, ObjectNode n, ObjectNode o) {
+        List<FieldError> errs = new ArrayList<>(createErrors);
+        Check c = new Check();
+        immutableSelector(n, o, c);
+        errs.addAll(c.done());
+        return errs;
+    }
+
     static void immutableSelector(ObjectNode n, ObjectNode o, Check c) {
         JsonNode ns = n.path("spec").get("selector"), os = o.path("spec").get("selector");
         if (os != null && !os.equals(ns)) c.invalid("spec.selector", Nodes.raw(Nodes.goLabelSelector(ns)), "field is immutable");
@@ -127,11 +136,7 @@ final class Workloads {
 
         @Override
         public List<FieldError> validateUpdate(ObjectNode n, ObjectNode o) {
-            List<FieldError> errs = new ArrayList<>(validateCreate(n));
-            Check c = new Check();
-            immutableSelector(n, o, c);
-            errs.addAll(c.done());
-            return errs;
+            return withImmutableSelector(validateCreate(n), n, o);
         }
 
         @Override
@@ -180,11 +185,7 @@ final class Workloads {
 
         @Override
         public List<FieldError> validateUpdate(ObjectNode n, ObjectNode o) {
-            List<FieldError> errs = new ArrayList<>(validateCreate(n));
-            Check c = new Check();
-            immutableSelector(n, o, c);
-            errs.addAll(c.done());
-            return errs;
+            return withImmutableSelector(validateCreate(n), n, o);
         }
 
         /** ReplicaSetToSelectableFields. */
@@ -247,11 +248,7 @@ final class Workloads {
 
         @Override
         public List<FieldError> validateUpdate(ObjectNode n, ObjectNode o) {
-            List<FieldError> errs = new ArrayList<>(validateCreate(n));
-            Check c = new Check();
-            immutableSelector(n, o, c);
-            errs.addAll(c.done());
-            return errs;
+            return withImmutableSelector(validateCreate(n), n, o);
         }
 
         @Override
