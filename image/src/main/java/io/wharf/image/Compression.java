@@ -4,7 +4,6 @@ import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
 import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
 import org.apache.commons.compress.compressors.zstandard.ZstdCompressorInputStream;
 
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.zip.GZIPInputStream;
@@ -29,10 +28,16 @@ public final class Compression {
 
     /** Returns a stream of the uncompressed bytes, whatever the compression of {@code raw}. */
     public static InputStream decompress(InputStream raw) throws IOException {
-        InputStream in = raw.markSupported() ? raw : new BufferedInputStream(raw, 1 << 16);
-        return switch (detect(in)) {
+        if (raw.markSupported()) return wrap(detect(raw), raw);
+        // peek without a BufferedInputStream: it would copy every byte once more on the way to the inflater
+        byte[] head = raw.readNBytes(6);
+        return wrap(detect(new java.io.ByteArrayInputStream(head)), new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(head), raw));
+    }
+
+    private static InputStream wrap(Kind kind, InputStream in) throws IOException {
+        return switch (kind) {
             case NONE -> in;
-            case GZIP -> new GZIPInputStream(in, 1 << 16);
+            case GZIP -> new GZIPInputStream(in, 1 << 18);
             case ZSTD -> new ZstdCompressorInputStream(in);
             case XZ -> new XZCompressorInputStream(in);
             case BZIP2 -> new BZip2CompressorInputStream(in, true);

@@ -134,12 +134,15 @@ public final class ContentStore {
     }
 
     public final class Writer extends OutputStream {
+        static final long FLUSH_BEHIND = 16L << 20;
         private final Path tmp;
         private final FileChannel ch;
         private final DigestOutputStream out;
         private final MessageDigest md = Digest.newSha256();
         private long count;
         private boolean done;
+        private long sinceFlush;
+        private Thread flusher;
 
         private Writer(Path tmp) throws IOException {
             this.tmp = tmp;
@@ -157,6 +160,42 @@ public final class ContentStore {
         public void write(byte[] b, int off, int len) throws IOException {
             out.write(b, off, len);
             count += len;
+            sinceFlush += len;
+            if (sinceFlush >= FLUSH_BEHIND) flushBehind();
+        }
+
+        /**
+         * Every {@link #FLUSH_BEHIND} bytes, starts an fdatasync of what is written so far on another thread (if the
+         * last one is done), so the disk writes a big blob back while it arrives and the fsync at {@link #commit}
+         * finds little left: for a 100 MiB layer that fsync was ~40 ms at the end of every pull. Durability is
+         * unchanged: commit still forces everything before the rename.
+         */
+        private void flushBehind() throws IOException {
+            if (flusher != null && flusher.isAlive()) return;
+            out.flush();
+            sinceFlush = 0;
+            flusher = Thread.ofVirtual().name("content-flush").start(() -> {
+                try {
+                    ch.force(false);
+                } catch (IOException ignored) {
+                    // closed under it (an aborted write), or a real error that commit's own force reports
+                }
+            });
+        }
+
+        private void awaitFlusher() {
+            Thread f = flusher;
+            if (f == null) return;
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    f.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) Thread.currentThread().interrupt();
         }
 
         public long count() {
@@ -166,6 +205,7 @@ public final class ContentStore {
         /** Verifies and publishes the blob; returns its digest. The writer is closed afterwards. */
         public Digest commit(Digest expected, long expectedSize) throws IOException {
             out.flush();
+            awaitFlusher();
             ch.force(true);
             ch.close();
             done = true;
@@ -192,6 +232,7 @@ public final class ContentStore {
         public void close() throws IOException {
             if (!done) {
                 done = true;
+                awaitFlusher();
                 try {
                     out.close();
                 } finally {

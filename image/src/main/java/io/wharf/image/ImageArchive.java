@@ -87,6 +87,7 @@ final class ImageArchive {
                 List<Descriptor> layers = new ArrayList<>();
                 List<String> layerPaths = new ArrayList<>();
                 for (Digest d : img.diffIds()) {
+                    if (!cs.exists(d)) svc.ensureUncompressed(d); // pulled layers keep only their compressed blob
                     if (!cs.exists(d)) throw WharfException.precondition("layer %s of image %s is missing from the content store", d, img.id().shortHex());
                     blob(tar, cs, d, written);
                     layers.add(Descriptor.of(MediaTypes.OCI_LAYER_TAR, d, cs.size(d)));

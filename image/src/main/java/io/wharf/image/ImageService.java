@@ -755,6 +755,52 @@ public final class ImageService {
     }
 
     /**
+     * A pull's single pass over a layer: the (compressed or plain) stream is decompressed and extracted straight into
+     * a new snapshot above {@code parentChain}, the uncompressed tar hashed on the way: it must be {@code diffId}.
+     * Unlike {@link #unpackLayer} the uncompressed tar is not kept in the content store (that cost a second write,
+     * fsync, re-read and hash of the whole layer); {@link #ensureUncompressed} makes it from the compressed blob if
+     * {@code docker save} needs it. The layer becomes visible only when the tar matched and {@code gate} passed
+     * (e.g. the compressed digest verified by the download); otherwise nothing is kept: IOException,
+     * InterruptedException or RuntimeException as the gate threw, INVALID_ARGUMENT for a bad tar or diff ID.
+     * An existing layer is returned as is, without reading the stream (the caller drains or closes it).
+     */
+    public Snapshotter.Layer applyLayerStream(Digest parentChain, InputStream layer, Digest diffId, Snapshotter.CommitGate gate)
+            throws IOException, InterruptedException {
+        Optional<Snapshotter.Layer> have = snapshotter.layer(Snapshotter.chainId(parentChain, diffId));
+        if (have.isPresent()) return have.get();
+        try (InputStream in = Compression.decompress(layer)) {
+            return snapshotter.applyLayer(parentChain, diffId, in, gate);
+        } catch (Snapshotter.GateException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) throw io;
+            if (c instanceof InterruptedException ie) throw ie;
+            if (c instanceof RuntimeException re) throw re;
+            throw e;
+        }
+    }
+
+    /**
+     * Makes sure the uncompressed tar of layer {@code diffId} is in the content store (docker save writes it;
+     * pulled layers keep only their compressed blob, see {@link #applyLayerStream}): decompressed from the
+     * remembered compressed blob and verified against {@code diffId}. FAILED_PRECONDITION when neither is here.
+     */
+    public void ensureUncompressed(Digest diffId) {
+        if (content.exists(diffId)) return;
+        Descriptor z;
+        synchronized (lock) {
+            z = compressed.get(diffId);
+        }
+        if (z == null || !content.exists(z.digest())) {
+            throw WharfException.precondition("layer %s is missing from the content store", diffId);
+        }
+        try (InputStream in = Compression.decompress(content.open(z.digest()))) {
+            content.write(in, diffId, -1);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
      * Registers an image whose config is {@code configBytes} and whose layers (config {@code rootfs.diff_ids}) are
      * already unpacked (see {@link #unpackLayer}). {@code blobs} are extra content digests the image owns (a pulled
      * manifest, compressed layers) and that are deleted with it. Returns the image ID. Idempotent.

@@ -189,6 +189,33 @@ public final class Snapshotter {
      * (the stream is then not read). A mismatch or a bad tar leaves nothing behind (INVALID_ARGUMENT).
      */
     public Layer applyLayer(Digest parentChain, Digest diffId, InputStream tar) {
+        return applyLayer(parentChain, diffId, tar, null);
+    }
+
+    /**
+     * The last word before an extracted layer becomes visible: called after the tar was extracted and matched its
+     * diff ID, before the layer record is written. Throwing discards the extracted directory (nothing is kept);
+     * e.g. a pull checks there that the compressed blob the tar came from matched its digest.
+     */
+    @FunctionalInterface
+    public interface CommitGate {
+        void check() throws IOException, InterruptedException;
+    }
+
+    /** What a {@link CommitGate} threw, unwrapped by the caller (ImageService) into the original exception. */
+    public static final class GateException extends RuntimeException {
+        GateException(Exception cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    /**
+     * Like {@link #applyLayer(Digest, Digest, InputStream)}; when {@code gate} is given, the extracted layer becomes
+     * visible only if it passes ({@link CommitGate}). Extraction goes into a fresh numbered directory that no record
+     * names until then, so a crash or a failure at any point leaves only a leftover that the next start deletes.
+     * What the gate throws comes out wrapped in a {@link GateException}.
+     */
+    public Layer applyLayer(Digest parentChain, Digest diffId, InputStream tar, CommitGate gate) {
         Digest chain = chainId(parentChain, diffId);
         if (parentChain != null && layer(parentChain).isEmpty()) {
             throw WharfException.precondition("parent layer %s does not exist", parentChain);
@@ -210,6 +237,14 @@ public final class Snapshotter {
                 Digest actual = Digest.ofSha256(md);
                 if (!actual.equals(diffId)) {
                     throw WharfException.invalid("layer content digest %s does not match diff_id %s", actual, diffId);
+                }
+                if (gate != null) {
+                    try {
+                        gate.check();
+                    } catch (IOException | InterruptedException | RuntimeException e) {
+                        if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+                        throw new GateException(e);
+                    }
                 }
                 Layer l = new Layer(chain, diffId, parentChain, size, n);
                 AtomicFiles.writeJson(layersMeta.resolve(chain.hex() + ".json"), l);

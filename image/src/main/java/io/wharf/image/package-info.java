@@ -13,9 +13,13 @@
  * {@code sizeRw}, {@code export}, {@code upperDir}, {@code graphDriverData}.
  *
  * <h2>Registry client (pull)</h2>
- * store each compressed layer with {@code content().write(stream, digest, size)}, then
- * {@code unpackLayer(parentChain, content().open(digest), diffId)} bottom-up (parentChain = previous layer's
- * chainId, null first), {@code linkCompressed(diffId, layerDescriptor)}, store the manifest bytes
+ * one pass per layer: the download goes into a {@code content().writer()} (hashed, committed against the layer
+ * digest) while the same bytes stream into {@code applyLayerStream(parentChain, stream, diffId, gate)}, which
+ * decompresses, hashes and extracts them into a new snapshot that becomes visible only when the diff ID matched and
+ * the gate (the writer's commit) passed; bottom-up (parentChain = previous layer's chainId, null first). A layer
+ * already downloaded: {@code applyLayerStream(parent, content().open(digest), diffId, null)}. The uncompressed tar is
+ * not stored ({@code ensureUncompressed} makes it for save). Then {@code linkCompressed(diffId, layerDescriptor)},
+ * store the manifest bytes
  * ({@code content().write(bytes)}), {@code register(configBytes, null, List.of(manifestDigest))},
  * {@code tagImage(id, ref)}, {@code addRepoDigest(id, ref.withDigest(manifestDigest))}.
  * Push: {@code pushBundle(id)} gives the config, gzip layer and manifest blobs, all in the content store.

@@ -2,83 +2,93 @@ package io.wharf.engine.distribution;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.io.InterruptedIOException;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A bounded pipe between a downloading thread and an unpacking thread (copies of the written chunks on a queue), so
- * that a layer is unpacked while it downloads. Unlike {@link java.io.PipedInputStream} both sides run at once (no
- * full-buffer ping-pong), either side can abort the other, and it does not care which threads use it.
+ * A bounded pipe between a downloading thread and an unpacking thread, so that a layer is unpacked while it
+ * downloads. The writer borrows one of a fixed set of buffers ({@link #take}), reads the network straight into it and
+ * hands it over ({@link #send}); the reader gives it back once consumed: no copies and no garbage per chunk (the engine
+ * runs with a small serial-GC heap). Unlike {@link java.io.PipedInputStream} both sides run at once, either side can
+ * abort the other, and it does not care which threads use it.
  */
 final class ChunkPipe {
-    private static final byte[] EOF = new byte[0];
-    private static final byte[] ABORTED = new byte[0];
+    private record Chunk(byte[] buf, int len) {}
 
-    private final BlockingQueue<byte[]> queue;
+    private static final Chunk EOF = new Chunk(new byte[0], 0);
+    private static final Chunk ABORTED = new Chunk(new byte[0], 0);
+
+    private final BlockingQueue<byte[]> free;
+    private final BlockingQueue<Chunk> full;
     private volatile boolean readerClosed;
 
-    /** @param chunks how many written chunks may wait (with 128 KiB writes, 32 ≈ 4 MiB) */
-    ChunkPipe(int chunks) {
-        this.queue = new ArrayBlockingQueue<>(chunks);
+    /** @param chunks how many buffers circulate; @param chunkSize their size (e.g. 8 x 256 KiB) */
+    ChunkPipe(int chunks, int chunkSize) {
+        this.free = new ArrayBlockingQueue<>(chunks);
+        this.full = new ArrayBlockingQueue<>(chunks + 1);
+        for (int i = 0; i < chunks; i++) free.add(new byte[chunkSize]);
     }
 
-    private void put(byte[] chunk) throws IOException {
+    /** A free buffer to fill; waits while all are with the reader. */
+    byte[] take() throws IOException {
         try {
-            while (!queue.offer(chunk, 100, TimeUnit.MILLISECONDS)) {
+            while (true) {
                 if (readerClosed) throw new IOException("the unpacking side of the pipe closed");
+                byte[] b = free.poll(100, TimeUnit.MILLISECONDS);
+                if (b != null) return b;
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted writing to the pipe");
+            throw new InterruptedIOException("interrupted waiting for a pipe buffer");
         }
+    }
+
+    /** Hands {@code len} bytes of a buffer from {@link #take} to the reader (which owns it until it gives it back). */
+    void send(byte[] buf, int len) throws IOException {
+        if (readerClosed) throw new IOException("the unpacking side of the pipe closed");
+        if (len <= 0) {
+            free.offer(buf);
+            return;
+        }
+        // never blocks: at most `chunks` buffers exist, plus room for the end marker
+        full.add(new Chunk(buf, len));
+    }
+
+    /** Gives back a buffer from {@link #take} unused. */
+    void giveBack(byte[] buf) {
+        free.offer(buf);
+    }
+
+    /** Ends the stream normally. */
+    void finish() {
+        full.offer(EOF);
     }
 
     /** Ends the stream with an error on the reading side (the download failed). */
     void abort() {
-        if (readerClosed) return;
-        queue.clear();
-        queue.offer(ABORTED);
+        full.offer(ABORTED);
     }
 
-    final OutputStream output = new OutputStream() {
-        private boolean closed;
-
-        @Override
-        public void write(int b) throws IOException {
-            write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            if (closed) throw new IOException("pipe closed");
-            if (readerClosed) throw new IOException("the unpacking side of the pipe closed");
-            if (len > 0) put(java.util.Arrays.copyOfRange(b, off, off + len));
-        }
-
-        @Override
-        public void close() throws IOException {
-            if (closed) return;
-            closed = true;
-            if (!readerClosed) put(EOF);
-        }
-    };
-
     final InputStream input = new InputStream() {
-        private byte[] cur = new byte[0];
+        private Chunk cur;
         private int pos;
         private boolean eof;
 
         private boolean fill() throws IOException {
             if (eof) return false;
-            while (pos >= cur.length) {
-                byte[] next;
+            while (cur == null || pos >= cur.len()) {
+                if (cur != null) {
+                    free.offer(cur.buf());
+                    cur = null;
+                }
+                Chunk next;
                 try {
-                    next = queue.take();
+                    next = full.take();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException("interrupted reading the pipe");
+                    throw new InterruptedIOException("interrupted reading the pipe");
                 }
                 if (next == EOF) {
                     eof = true;
@@ -93,23 +103,29 @@ final class ChunkPipe {
 
         @Override
         public int read() throws IOException {
-            return fill() ? cur[pos++] & 0xff : -1;
+            return fill() ? cur.buf()[pos++] & 0xff : -1;
         }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
             if (len == 0) return 0;
             if (!fill()) return -1;
-            int n = Math.min(len, cur.length - pos);
-            System.arraycopy(cur, pos, b, off, n);
+            int n = Math.min(len, cur.len() - pos);
+            System.arraycopy(cur.buf(), pos, b, off, n);
             pos += n;
             return n;
         }
 
         @Override
+        public int available() {
+            return cur == null ? 0 : cur.len() - pos;
+        }
+
+        @Override
         public void close() {
             readerClosed = true;
-            queue.clear();
+            if (cur != null) free.offer(cur.buf());
+            cur = null;
         }
     };
 }

@@ -43,7 +43,10 @@ import java.util.function.LongConsumer;
  * default), then stop if the image (its config digest) is already here; otherwise layers whose chain is already
  * unpacked are "Already exists", the others are downloaded in parallel (at most {@code max-concurrent-downloads},
  * virtual threads) straight into the content store with digest verification, and unpacked bottom-up as soon as each
- * one and the one below it are ready. Compressed blobs already in the content store are never fetched again.
+ * one and the one below it are ready. The lowest missing layer (usually the big base) is unpacked in the same pass
+ * as its download ({@link #streamLayer}): socket → sha256 + content-store write → gunzip → sha256 → tar extraction,
+ * kept only when both digests match. No uncompressed copy of a layer is stored. Compressed blobs already in the
+ * content store are never fetched again.
  *
  * <p>Push: HEAD each layer first ("Layer already exists"), then try a cross-repository mount from repositories of
  * the same registry the blob is known to be in ("Mounted from x"), else upload it ("Pushed"), in parallel up to
@@ -122,6 +125,7 @@ public final class Distribution {
     }
 
     private PullResult pullOne(RegistryClient client, Reference ref, Platform platform, MessageSink out) throws InterruptedException {
+        long t0 = System.nanoTime();
         RegistryClient.Resolved resolved;
         try {
             resolved = client.resolve(ref, platform);
@@ -137,11 +141,13 @@ public final class Distribution {
         Digest configDigest = m.config().digest();
         Optional<Image> present = images.find(configDigest.toString());
         Digest id;
+        long t1 = System.nanoTime();
         try {
             id = present.isPresent() ? present.get().id() : fetchImage(client, repo, resolved, out);
         } catch (IOException e) {
             throw connectionError(client, ref.registryHost(), e);
         }
+        long t2 = System.nanoTime();
         sources.addAll(m.layers().stream().map(Descriptor::digest).toList(), repo);
         boolean updated;
         if (ref.tag() != null) {
@@ -155,12 +161,15 @@ public final class Distribution {
         }
         images.addRepoDigest(id, repo.withDigest(top));
         out.send(JsonMessage.status("Digest: " + top));
+        long t3 = System.nanoTime();
+        LOG.debug("pull {}: manifest {} ms, image {} ms, tags and hints {} ms", ref, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000);
         return new PullResult(ref, id, top, updated);
     }
 
     /** Fetches the config and missing layers, unpacks them and registers the image; returns its ID. */
     private Digest fetchImage(RegistryClient client, Reference repo, RegistryClient.Resolved resolved, MessageSink out)
             throws IOException, InterruptedException {
+        long tf = System.nanoTime();
         Manifest m = resolved.parsed();
         ContentStore content = images.content();
         byte[] configBytes;
@@ -172,6 +181,7 @@ public final class Distribution {
             client.fetchBlob(repo, m.config(), b, RegistryClient.Progress.NONE);
             configBytes = b.toByteArray();
         }
+        long tc = System.nanoTime();
         List<Digest> diffIds = ImageConfig.parse(configBytes).diffIds();
         List<Descriptor> layers = m.layers();
         if (diffIds.size() != layers.size()) throw WharfException.invalid("layers from manifest don't match image configuration");
@@ -226,11 +236,14 @@ public final class Distribution {
                 ex.shutdownNow();
             }
         }
+        long tl = System.nanoTime();
         List<Digest> owned = new ArrayList<>();
         owned.add(content.write(resolved.manifest().bytes()));
         if (resolved.index() != null) owned.add(content.write(resolved.index().bytes()));
         Digest id = images.register(configBytes, null, owned);
         if (!id.equals(m.config().digest())) throw WharfException.invalid("image config digest mismatch: got %s", id);
+        LOG.debug("image {}: config {} ms, layers {} ms, register {} ms", id.shortHex(), (tc - tf) / 1_000_000, (tl - tc) / 1_000_000,
+                (System.nanoTime() - tl) / 1_000_000);
         return id;
     }
 
@@ -290,10 +303,16 @@ public final class Distribution {
         out.send(JsonMessage.layer(id, "Download complete"));
     }
 
+    /** Buffers circulating between a layer's download and its unpacking (8 x 256 KiB). */
+    private static final int PIPE_CHUNKS = 8, PIPE_CHUNK_SIZE = 256 * 1024;
+
     /**
-     * Downloads the layer into the content store and, through a {@link ChunkPipe}, unpacks it at the same time (the
-     * layer's diff ID is verified by the unpacking, the compressed digest by the download). If the transfer itself
-     * fails, falls back to the plain download (with its retries) and unpack. Returns the layer's chain ID.
+     * One pass over a layer: the download is hashed and written to the content store (ingest) and, through a
+     * {@link ChunkPipe}, decompressed, hashed and extracted into a new snapshot at the same time. The snapshot becomes
+     * visible only after both digests matched (the diff ID at the end of the tar, the compressed digest when the
+     * download commits: see {@link ImageService#applyLayerStream}); on a mismatch neither blob nor snapshot is kept.
+     * The uncompressed tar is not stored. If the transfer itself fails, falls back to the plain download (with its
+     * retries) and unpack. Returns the layer's chain ID.
      */
     private Digest streamLayer(ExecutorService ex, RegistryClient client, Reference repo, Descriptor d, Digest diffId, Digest parent,
                                Semaphore slots, MessageSink out) throws IOException, InterruptedException {
@@ -305,47 +324,72 @@ public final class Distribution {
         }
         boolean released = false;
         try {
-            ChunkPipe pipe = new ChunkPipe(32);
+            long t0 = System.nanoTime();
+            ChunkPipe pipe = new ChunkPipe(PIPE_CHUNKS, PIPE_CHUNK_SIZE);
+            // the download's outcome (blob committed, or why not), awaited by the unpacking before the layer is kept
+            java.util.concurrent.CompletableFuture<Void> verdict = new java.util.concurrent.CompletableFuture<>();
+            long[] unpackedAt = {0};
             Future<Snapshotter.Layer> unpack = ex.submit(() -> withChainLock(Snapshotter.chainId(parent, diffId), () -> {
                 try (InputStream in = pipe.input) {
-                    Snapshotter.Layer l = images.unpackLayer(parent, in, diffId);
-                    in.transferTo(java.io.OutputStream.nullOutputStream()); // gzip padding after the tar's end
+                    Snapshotter.Layer l;
+                    try {
+                        l = images.applyLayerStream(parent, in, diffId, () -> {
+                            unpackedAt[0] = System.nanoTime();
+                            in.transferTo(java.io.OutputStream.nullOutputStream()); // gzip padding after the tar's end
+                            awaitVerdict(verdict);
+                        });
+                    } catch (InterruptedException e) {
+                        throw new java.io.InterruptedIOException("interrupted");
+                    }
+                    in.transferTo(java.io.OutputStream.nullOutputStream()); // the layer already existed: let the download finish
                     return l;
                 }
             }));
             IOException transferFailed = null;
+            long downloadedAt = 0, committedAt = 0;
             try (ContentStore.Writer w = content.writer()) {
                 Throttle t = new Throttle();
-                java.io.OutputStream tee = new java.io.OutputStream() {
-                    @Override
-                    public void write(int b) throws IOException {
-                        write(new byte[] {(byte) b}, 0, 1);
-                    }
-
-                    @Override
-                    public void write(byte[] b, int off, int len) throws IOException {
-                        w.write(b, off, len);
-                        pipe.output.write(b, off, len);
-                    }
-                };
                 try {
-                    client.fetchBlob(repo, d, tee, (done, total) -> {
-                        if (t.due(done)) out.send(JsonMessage.progress(id, "Downloading", done, total));
-                    });
-                    pipe.output.close();
+                    try (InputStream body = client.openBlob(repo, d)) {
+                        long done = 0;
+                        while (true) {
+                            byte[] buf = pipe.take();
+                            int k = body.read(buf);
+                            if (k < 0) {
+                                pipe.giveBack(buf);
+                                break;
+                            }
+                            w.write(buf, 0, k); // hashed and written before the buffer changes hands
+                            pipe.send(buf, k);
+                            done += k;
+                            if (t.due(done)) out.send(JsonMessage.progress(id, "Downloading", done, d.size()));
+                        }
+                    }
+                    pipe.finish();
+                    downloadedAt = System.nanoTime();
                     out.send(JsonMessage.layer(id, "Verifying Checksum"));
                     w.commit(d.digest(), d.size());
+                    committedAt = System.nanoTime();
+                    verdict.complete(null);
                 } catch (IOException e) {
                     pipe.abort();
+                    verdict.completeExceptionally(e);
                     transferFailed = e;
                 } catch (RuntimeException e) {
                     pipe.abort();
+                    verdict.completeExceptionally(e);
                     try {
                         unpack.get();
                     } catch (ExecutionException ignored) {
-                        // the download's error is the one to report
+                        // the download's error is the one to report; the unpacking kept nothing
                     }
                     throw verificationError(e, d);
+                } finally {
+                    if (!verdict.isDone()) {
+                        // an Error or interrupt on the way out: never leave the unpacking waiting for a verdict
+                        pipe.abort();
+                        verdict.completeExceptionally(new java.io.InterruptedIOException("the download of " + id + " stopped"));
+                    }
                 }
             }
             Snapshotter.Layer layer;
@@ -369,9 +413,27 @@ public final class Distribution {
             out.send(JsonMessage.layer(id, "Download complete"));
             images.linkCompressed(diffId, Descriptor.of(d.mediaType(), d.digest(), d.size()));
             out.send(JsonMessage.layer(id, "Pull complete"));
+            long end = System.nanoTime();
+            LOG.debug("layer {} ({} bytes): downloaded in {} ms, blob committed (fsync) +{} ms, unpacked at {} ms, layer kept at {} ms",
+                    id, d.size(), (downloadedAt - t0) / 1_000_000, (committedAt - downloadedAt) / 1_000_000,
+                    (unpackedAt[0] - t0) / 1_000_000, (end - t0) / 1_000_000);
             return layer.chainId();
         } finally {
             if (!released) slots.release();
+        }
+    }
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Distribution.class);
+
+    /** Waits for the download's outcome; its failure (as thrown) fails the caller. */
+    private static void awaitVerdict(java.util.concurrent.CompletableFuture<Void> verdict) throws IOException, InterruptedException {
+        try {
+            verdict.get();
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) throw io;
+            if (c instanceof RuntimeException re) throw re;
+            throw WharfException.internal(String.valueOf(c), c);
         }
     }
 
@@ -421,9 +483,13 @@ public final class Distribution {
             try (InputStream in = new CountingInputStream(content.open(d.digest()), n -> {
                 if (t.due(n)) out.send(JsonMessage.progress(id, "Extracting", n, d.size()));
             })) {
-                l = images.unpackLayer(parent, in, diffId);
+                // the blob was verified when it was stored: one pass, no uncompressed copy (see applyLayerStream)
+                l = images.applyLayerStream(parent, in, diffId, null);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw WharfException.internal("interrupted unpacking a layer", e);
             }
             images.linkCompressed(diffId, Descriptor.of(d.mediaType(), d.digest(), d.size()));
         } else {

@@ -535,6 +535,55 @@ class DistributionTest {
         }
     }
 
+    /**
+     * The streamed pull's last check: a layer whose bytes decompress to exactly the right tar (so the extraction and
+     * its diff ID pass) but whose compressed bytes are not the manifest's (here a changed gzip header mtime) is still
+     * refused, and the snapshot extracted meanwhile is discarded: no layer, no directory, no blob, no image.
+     */
+    @Test
+    void aLayerWhoseTarIsRightButWhoseBlobIsNotLeavesNothingBehind() throws Exception {
+        byte[] tar = layerTar("x.txt", "the real content");
+        byte[] other = gzip(tar);
+        other[4] ^= 1; // gzip MTIME: same tar inside, another blob digest
+        assertArrayEquals(tar, new java.util.zip.GZIPInputStream(in(other)).readAllBytes());
+        try (FakeImage f = fakeRegistry(tar, (n, out) -> send(out, other))) {
+            MessageSink.Recording s = new MessageSink.Recording();
+            WharfException e = assertThrows(WharfException.class, () -> dist.pull(f.ref(), null, AuthConfig.EMPTY, s));
+            assertEquals("filesystem layer verification failed for digest " + f.layer().digest(), e.getMessage());
+            assertFalse(images.content().exists(f.layer().digest()));
+            assertFalse(images.content().exists(Digest.sha256(tar)));
+            assertTrue(images.snapshotter().layers().isEmpty(), "the extracted layer was not kept");
+            try (java.util.stream.Stream<Path> dirs = Files.list(images.snapshotter().root())) {
+                assertEquals(List.of(), dirs.map(p -> p.getFileName().toString()).filter(n -> n.chars().allMatch(Character::isDigit)).toList(),
+                        "no snapshot directory is left");
+            }
+            try (java.util.stream.Stream<Path> ingest = Files.list(images.content().root().resolve("ingest"))) {
+                assertEquals(0, ingest.count(), "no ingest file is left");
+            }
+            assertTrue(images.find(f.config().digest().toString()).isEmpty());
+        }
+    }
+
+    /**
+     * A pulled layer keeps only its compressed blob (the single pass stores no uncompressed tar); docker save makes
+     * the tar from it, and the saved archive loads back as the same image.
+     */
+    @Test
+    void aPulledImageIsSavedFromItsCompressedLayers() throws Exception {
+        byte[] tar = busyboxRootfs();
+        try (FakeImage f = fakeRegistry(tar, (n, out) -> send(out, gzip(tar)))) {
+            Distribution.PullResult r = dist.pull(f.ref(), null, AuthConfig.EMPTY, new MessageSink.Recording()).getFirst();
+            assertFalse(images.content().exists(Digest.sha256(tar)), "no uncompressed copy after the pull");
+            assertTrue(Files.isRegularFile(images.snapshotter().layerDir(images.snapshotter().layer(Digest.sha256(tar)).orElseThrow()).resolve("bin/busybox")));
+            ByteArrayOutputStream saved = new ByteArrayOutputStream();
+            images.save(List.of(f.ref().toString()), saved);
+            assertArrayEquals(tar, images.content().read(Digest.sha256(tar)), "made from the compressed blob and verified");
+            ImageService other = new ImageService(tmp.resolve("other"));
+            other.load(new ByteArrayInputStream(saved.toByteArray()));
+            assertEquals(r.imageId(), other.get(f.ref().toString()).id());
+        }
+    }
+
     /** A connection dropped in the middle of the (streamed) layer: the download is retried and the pull succeeds. */
     @Test
     void aDroppedLayerDownloadIsRetried() throws Exception {
