@@ -57,6 +57,7 @@ import java.util.function.Function;
  */
 public final class Containers {
     private static final Logger log = LoggerFactory.getLogger(Containers.class);
+    private static final Logger trace = LoggerFactory.getLogger("io.wharf.engine.trace");
     static final String FILE = "config.v2.json";
 
     private final Path dir;
@@ -77,6 +78,8 @@ public final class Containers {
     private final Map<String, List<PendingAttach>> pendingAttach = new ConcurrentHashMap<>();
     /** Containers whose exit is being watched, so one exit is handled once. */
     private final Set<String> watching = ConcurrentHashMap.newKeySet();
+    /** Removals answered before their files were gone (see destroy): container id -> done. */
+    private final Map<String, CompletableFuture<Void>> cleanups = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /** An attach waiting for the container to be created in the runtime. */
@@ -144,10 +147,28 @@ public final class Containers {
     }
 
     void save(Container c) {
+        save(c, true);
+    }
+
+    /**
+     * Writes the record. {@code durable}: fsync the file and the directory (AtomicFiles); otherwise only write a
+     * temp file and rename it over the record, which is atomic against a crash of Wharf but may lose the update on
+     * power loss. The quick form is for the run path's state changes (start, exit; the record of a --rm container):
+     * the two fsyncs cost several ms each on this disk, and what they protect is re-derived at the next engine start
+     * from the runtime's own state (load() reconciles running/exited, and removes stopped --rm containers).
+     */
+    void save(Container c, boolean durable) {
         synchronized (c) {
             if (!byId.containsKey(c.id)) return; // removed meanwhile: never resurrect its file
+            Path target = dir.resolve(c.id).resolve(FILE);
             try {
-                AtomicFiles.writeJson(dir.resolve(c.id).resolve(FILE), c);
+                if (durable) {
+                    AtomicFiles.writeJson(target, c);
+                } else {
+                    Path tmp = target.resolveSibling("." + FILE + ".tmp-" + Thread.currentThread().threadId());
+                    Files.write(tmp, Json.COMPACT.writerWithDefaultPrettyPrinter().writeValueAsBytes(c));
+                    Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
             } catch (IOException e) {
                 throw WharfException.internal("cannot save container " + c.id + ": " + e.getMessage(), e);
             }
@@ -218,6 +239,7 @@ public final class Containers {
 
     void close() {
         closed = true;
+        awaitCleanups();
     }
 
     // ---------------------------------------------------------------- create
@@ -266,7 +288,7 @@ public final class Containers {
         }
         try {
             createVolumes(c);
-            save(c);
+            save(c, !c.autoRemove());
         } catch (RuntimeException | IOException e) {
             byId.remove(id);
             byName.remove(c.name);
@@ -565,6 +587,7 @@ public final class Containers {
     }
 
     private void doStart(Container c) {
+        long t0 = System.nanoTime();
         // stale runtime state of a previous run
         try {
             ContainerState s = runtime.state(c.id);
@@ -573,8 +596,10 @@ public final class Containers {
         } catch (WharfException e) {
             if (e.kind() == ErrorKind.NOT_MODIFIED) throw e;
         }
+        long t1 = System.nanoTime();
         Path rootfs = images.mountRootfs(c.id, c.imageId);
         c.rootfs = rootfs.toString();
+        long t2 = System.nanoTime();
         ContainerSpec.Builder spec = ContainerSpec.builder(c.id, rootfs);
         ObjectNode cfg = c.config;
         ObjectNode hc = c.hostConfig;
@@ -601,6 +626,7 @@ public final class Containers {
         if (hc.path("PidMode").asText("").equals("host")) spec.pid(NamespaceMode.HOST);
         if (hc.path("UTSMode").asText("").equals("host")) spec.uts(NamespaceMode.HOST);
         setupNetwork(c, spec);
+        long t3 = System.nanoTime();
         List<Mount> mounts = new ArrayList<>();
         for (Container.MountPoint m : c.mounts) {
             switch (m.type()) {
@@ -617,6 +643,7 @@ public final class Containers {
         c.hasBeenStarted = true;
         c.manuallyStopped = false;
         runtime.create(spec.build());
+        long t4 = System.nanoTime();
         List<PendingAttach> pend = pendingAttach.remove(c.id);
         if (pend != null) for (PendingAttach p : pend) {
             try {
@@ -626,7 +653,9 @@ public final class Containers {
                 p.sink().onClose();
             }
         }
+        long t5 = System.nanoTime();
         ContainerState st = runtime.start(c.id);
+        long t6 = System.nanoTime();
         c.state.running = true;
         c.state.paused = false;
         c.state.restarting = false;
@@ -637,8 +666,12 @@ public final class Containers {
         c.state.exitCode = 0;
         c.state.error = "";
         c.state.startedAt = st.startedAt() != null ? st.startedAt() : clock.instant();
-        save(c);
+        save(c, false);
         watchExit(c);
+        if (trace.isDebugEnabled()) {
+            trace.debug("start {}: stale {} rootfs {} network {} create {} attach {} crun-start {} save+watch {} us", c.shortId(),
+                    (t1 - t0) / 1000, (t2 - t1) / 1000, (t3 - t2) / 1000, (t4 - t3) / 1000, (t5 - t4) / 1000, (t6 - t5) / 1000, (System.nanoTime() - t6) / 1000);
+        }
     }
 
     private static List<String> strings(JsonNode n) {
@@ -671,9 +704,10 @@ public final class Containers {
                 c.networks.put("host", new Container.NetEndpoint(network.get("host").id(), "", "", "", 0, "", List.of(), List.of()));
             }
             case NetworkMode.None n -> {
-                Path ns = network.createSandbox(c.id);
-                c.netnsPath = ns.toString();
-                spec.network(new NamespaceMode.Join(ns));
+                // crun creates the namespace and raises lo in it (as it does for any new network namespace), so no
+                // sandbox of our own: that saved an unshare+ip spawn at start and an umount at exit. Nothing joins it
+                // by path (a none container cannot be connected; --network container:X joins through X's pid).
+                spec.network(NamespaceMode.PRIVATE);
                 hosts = network.hosts(hostname, List.of(), extraHosts);
                 resolv = network.resolvConf(List.of(), dns, dnsSearch, dnsOpts);
                 c.networks.put("none", new Container.NetEndpoint(network.get("none").id(), "", "", "", 0, "", List.of(), List.of()));
@@ -837,6 +871,7 @@ public final class Containers {
     }
 
     private void handleExit(Container c, ExitStatus st) {
+        trace.debug("exit {} seen", c.shortId());
         Container.State snapshot;
         boolean restart;
         synchronized (c) {
@@ -855,7 +890,7 @@ public final class Containers {
                 c.state.restarting = true;
                 c.state.status = "restarting";
             }
-            save(c);
+            save(c, false);
             snapshot = c.state.copy();
         }
         if (st.oomKilled()) events.emit("container", "oom", c.id, attrs(c));
@@ -864,7 +899,11 @@ public final class Containers {
         events.emit("container", "die", c.id, a);
         complete(exitWaiters, c.id, snapshot);
         if (c.autoRemove()) {
-            removeQuietly(c);
+            try {
+                destroy(c, true, true);
+            } catch (RuntimeException e) {
+                log.warn("auto-remove of {} failed: {}", c.shortId(), e.getMessage());
+            }
             return;
         }
         if (restart) scheduleRestart(c);
@@ -1125,54 +1164,109 @@ public final class Containers {
     }
 
     private void destroy(Container c, boolean removeVolumes) {
+        destroy(c, removeVolumes, false);
+    }
+
+    /**
+     * Removes a container. {@code answerFirst} (the auto-removal of `docker run --rm` after its exit): the container
+     * leaves the tables (ps, names, inspect) and its "removed" waiters are answered first, and the files (runtime
+     * state, rootfs unmount, snapshot, directory, anonymous volumes) go right after, on this same thread. The CLI
+     * exits on that answer, so it no longer waits ~10-30 ms for unmount and deletes. Whatever could see the leftovers
+     * waits for them first ({@link #awaitCleanups}: image removal, volume listing and removal); a crash in between
+     * leaves the record, which load() removes (a stopped --rm container).
+     */
+    private void destroy(Container c, boolean removeVolumes, boolean answerFirst) {
+        long t0 = System.nanoTime();
+        CompletableFuture<Void> cleaned = null;
         c.op.lock();
         try {
             if (!byId.containsKey(c.id)) return;
             c.state.status = "removing";
             teardownNetwork(c);
-            try {
-                runtime.delete(c.id, true, false);
-            } catch (WharfException e) {
-                if (e.kind() != ErrorKind.NOT_FOUND) log.warn("runtime delete of {}: {}", c.shortId(), e.getMessage());
-            }
-            // unmount before any recursive delete of the container's files, which must never walk into the rootfs
-            try {
-                images.unmountRootfs(c.id);
-                images.removeRootfs(c.id);
-            } catch (RuntimeException e) {
-                log.warn("rootfs removal of {}: {}", c.shortId(), e.getMessage());
-            }
-            try {
-                runtime.delete(c.id, true, true);
-            } catch (WharfException e) {
-                if (e.kind() != ErrorKind.NOT_FOUND) log.debug("runtime delete of {}: {}", c.shortId(), e.getMessage());
-            }
-            byId.remove(c.id);
-            byName.remove(c.name, c.id);
-            try {
-                Volumes.deleteTree(dir.resolve(c.id));
-            } catch (IOException e) {
-                log.warn("cannot delete {}: {}", dir.resolve(c.id), e.toString());
+            if (answerFirst) {
+                cleaned = new CompletableFuture<>();
+                cleanups.put(c.id, cleaned);
+                byId.remove(c.id);
+                byName.remove(c.name, c.id);
+            } else {
+                removeFiles(c);
+                byId.remove(c.id);
+                byName.remove(c.name, c.id);
+                removeDir(c);
             }
         } finally {
             c.op.unlock();
         }
-        if (removeVolumes) {
-            for (Container.MountPoint m : c.mounts) {
-                // docker rm -v removes anonymous volumes only
-                if (m.type().equals("volume") && m.name().matches("[0-9a-f]{64}") && volumeUsers(m.name()).isEmpty()) {
-                    try {
-                        volumes.remove(m.name());
-                        events.emit("volume", "destroy", m.name(), Map.of("driver", "local"));
-                    } catch (IOException | RuntimeException ignored) {
-                    }
-                }
+        long t1 = System.nanoTime();
+        if (cleaned == null) {
+            if (removeVolumes) removeAnonymousVolumes(c);
+            answerRemoved(c);
+        } else {
+            answerRemoved(c);
+            try {
+                removeFiles(c);
+                removeDir(c);
+                if (removeVolumes) removeAnonymousVolumes(c);
+            } finally {
+                cleanups.remove(c.id, cleaned);
+                cleaned.complete(null);
             }
         }
+        if (trace.isDebugEnabled()) trace.debug("destroy {}{}: before the answer {} us, after {} us", c.shortId(), answerFirst ? " (answer first)" : "",
+                (t1 - t0) / 1000, (System.nanoTime() - t1) / 1000);
+    }
+
+    private void answerRemoved(Container c) {
         events.emit("container", "destroy", c.id, attrs(c));
         Container.State st = c.state.copy();
         complete(exitWaiters, c.id, st);
         complete(removeWaiters, c.id, st);
+    }
+
+    /** The runtime's state and the rootfs: unmounted before any recursive delete, which must never walk into it. */
+    private void removeFiles(Container c) {
+        try {
+            runtime.delete(c.id, true, false);
+        } catch (WharfException e) {
+            if (e.kind() != ErrorKind.NOT_FOUND) log.warn("runtime delete of {}: {}", c.shortId(), e.getMessage());
+        }
+        try {
+            images.unmountRootfs(c.id);
+            images.removeRootfs(c.id);
+        } catch (RuntimeException e) {
+            log.warn("rootfs removal of {}: {}", c.shortId(), e.getMessage());
+        }
+        try {
+            runtime.delete(c.id, true, true);
+        } catch (WharfException e) {
+            if (e.kind() != ErrorKind.NOT_FOUND) log.debug("runtime delete of {}: {}", c.shortId(), e.getMessage());
+        }
+    }
+
+    private void removeDir(Container c) {
+        try {
+            Volumes.deleteTree(dir.resolve(c.id));
+        } catch (IOException e) {
+            log.warn("cannot delete {}: {}", dir.resolve(c.id), e.toString());
+        }
+    }
+
+    private void removeAnonymousVolumes(Container c) {
+        for (Container.MountPoint m : c.mounts) {
+            // docker rm -v removes anonymous volumes only
+            if (m.type().equals("volume") && m.name().matches("[0-9a-f]{64}") && volumeUsers(m.name()).isEmpty()) {
+                try {
+                    volumes.remove(m.name());
+                    events.emit("volume", "destroy", m.name(), Map.of("driver", "local"));
+                } catch (IOException | RuntimeException ignored) {
+                }
+            }
+        }
+    }
+
+    /** Waits (bounded) until the files of containers already answered as removed are gone. */
+    void awaitCleanups() {
+        for (CompletableFuture<Void> f : List.copyOf(cleanups.values())) awaitQuietly(f, 30);
     }
 
     public List<Container> volumeUsers(String volume) {

@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 
 /** docker exec: create, start (hijacked or detached), inspect, resize. */
 final class ExecApi {
+    private static final org.slf4j.Logger trace = org.slf4j.LoggerFactory.getLogger("io.wharf.engine.trace");
     /** One exec instance; mutable fields are written by its start thread and read by inspect. */
     static final class Exec {
         final String id;
@@ -161,6 +162,7 @@ final class ExecApi {
             }
         };
         ExecSession s;
+        long t0 = System.nanoTime();
         try {
             e.running = true;
             s = containers.runtime().exec(c.id, spec, sink);
@@ -184,16 +186,19 @@ final class ExecApi {
         containers.events().emit("container", "exec_start: " + String.join(" ", e.cmd), c.id, attrs);
         if (e.attachStdin) {
             InputStream in = h.in();
-            Thread.ofVirtual().start(() -> pump(in, s));
+            // a platform thread: writeStdin is a plain blocking pipe/pty write, which would pin a virtual thread's carrier
+            Thread.ofPlatform().daemon().name("wharf-exec-stdin").start(() -> pump(in, s));
         } else {
             h.discardInput();
         }
+        long t1 = System.nanoTime();
         int code;
         try {
             code = s.exitCode().get();
         } catch (Exception ex) {
             code = 126;
         }
+        long t2 = System.nanoTime();
         outputDone.await(5, TimeUnit.SECONDS);
         // ExitCode must be final before the stream closes: the CLI inspects right after EOF (wire notes §11.10).
         e.exitCode = code;
@@ -201,6 +206,8 @@ final class ExecApi {
         containers.events().emit("container", "exec_die", c.id, withExit(attrs, e));
         h.finish(Duration.ofSeconds(5));
         s.close();
+        if (trace.isDebugEnabled()) trace.debug("exec start {}: spawn {} exit {} finish {} us", e.id.substring(0, 12),
+                (t1 - t0) / 1000, (t2 - t1) / 1000, (System.nanoTime() - t2) / 1000);
     }
 
     private static Map<String, String> withExit(Map<String, String> attrs, Exec e) {

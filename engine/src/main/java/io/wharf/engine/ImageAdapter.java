@@ -130,10 +130,14 @@ final class ImageAdapter {
     }
 
     List<DeleteItem> remove(String ref, boolean force, boolean prune) {
+        // a --rm container answered as removed may still hold its snapshot on the image: let it go first, before
+        // the image service takes its locks (the container's cleanup needs them too)
+        if (containers != null) containers.awaitCleanups();
         return service.delete(ref, force, prune, usage());
     }
 
     PruneReport prune(ImageFilter filter) {
+        if (containers != null) containers.awaitCleanups(); // as in remove
         return service.prune(filter, usage());
     }
 

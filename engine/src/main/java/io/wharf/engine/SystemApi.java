@@ -168,6 +168,7 @@ final class SystemApi {
     }
 
     void df(HttpRequest req, HttpResponse resp) throws IOException {
+        containers.awaitCleanups(); // sizes without the leftovers of --rm containers answered as removed
         Map<String, Object> m = new LinkedHashMap<>();
         ImageAdapter.DiskUsage du = containers.images().diskUsage(containers);
         m.put("LayersSize", du.layersSize());

@@ -28,11 +28,15 @@ final class VolumesApi {
         r.add("GET", "/volumes", this::list);
         r.add("POST", "/volumes/create", this::create);
         r.add("POST", "/volumes/prune", this::prune);
-        r.add("GET", "/volumes/{name}", (q, s) -> s.json(200, volumes.toWire(volumes.get(q.param("name")), null)));
+        r.add("GET", "/volumes/{name}", (q, s) -> {
+            containers.awaitCleanups();
+            s.json(200, volumes.toWire(volumes.get(q.param("name")), null));
+        });
         r.add("DELETE", "/volumes/{name}", this::remove);
     }
 
     void list(HttpRequest req, HttpResponse resp) throws IOException {
+        containers.awaitCleanups(); // anonymous volumes of --rm containers answered as removed
         Filters f = req.filters();
         List<Object> out = new ArrayList<>();
         for (Volumes.Volume v : volumes.list()) {
@@ -67,6 +71,7 @@ final class VolumesApi {
     }
 
     void remove(HttpRequest req, HttpResponse resp) throws IOException {
+        containers.awaitCleanups(); // anonymous volumes of --rm containers answered as removed
         Volumes.Volume v = volumes.get(req.param("name"));
         List<Container> users = containers.volumeUsers(v.name());
         if (!users.isEmpty()) {
@@ -78,6 +83,7 @@ final class VolumesApi {
     }
 
     void prune(HttpRequest req, HttpResponse resp) throws IOException {
+        containers.awaitCleanups(); // anonymous volumes of --rm containers answered as removed
         Filters f = req.filters();
         boolean all = f.match("all", x -> x.equals("true") || x.equals("1")) && f.has("all");
         List<String> deleted = new ArrayList<>();

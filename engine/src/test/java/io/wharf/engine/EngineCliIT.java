@@ -243,6 +243,16 @@ class EngineCliIT {
         Result missing = docker("run", "--rm", IMG, "nosuchcommand");
         assertEquals(127, missing.code(), "dockerd's wording makes the CLI exit 127: " + missing.all());
         assertEquals("", ok("ps", "-aq").out().trim(), "--rm removed the container whose start failed");
+        // The "removed" answer comes before the files go (Containers.destroy): what could see the leftovers waits.
+        int volumesBefore = ok("volume", "ls", "-q").out().lines().toList().size();
+        ok("run", "--rm", "-v", "/anon", IMG, "true");
+        assertEquals(volumesBefore, ok("volume", "ls", "-q").out().lines().toList().size(), "the anonymous volume went with the container");
+        ok("run", "--name", "itrmsrc", IMG, "sh", "-c", "echo layer > /x");
+        ok("commit", "itrmsrc", "wharfit/rmsrc:1");
+        ok("rm", "itrmsrc");
+        assertEquals("layer\n", ok("run", "--rm", "wharfit/rmsrc:1", "cat", "/x").out());
+        ok("rmi", "wharfit/rmsrc:1"); // right after: the container's snapshot on it is gone first
+        assertFalse(ok("images", "--format", "{{.Repository}}").out().contains("wharfit/rmsrc"));
     }
 
     /** Debian's docker.io (CLI 20.10, API 1.41) must work too when it is installed beside CLI 28. */
@@ -412,6 +422,9 @@ class EngineCliIT {
         assertEquals(SystemInfo.hostname(), host);
         Result none = ok("run", "--rm", "--net", "none", IMG, "sh", "-c", "ls /sys/class/net");
         assertEquals("lo", none.out().trim());
+        // crun raises lo in the namespace it creates for --net none
+        assertTrue(ok("run", "--rm", "--net", "none", IMG, "ip", "link", "show", "lo").out().contains("UP"));
+        assertEquals("", ok("run", "--rm", "--net", "none", IMG, "ping", "-c", "1", "-W", "2", "127.0.0.1").err());
         Result shared = ok("run", "--rm", "--net", "container:it1", IMG, "hostname");
         assertFalse(shared.out().isBlank());
         String ip1 = ok("inspect", "-f", "{{.NetworkSettings.IPAddress}}", "it1").out().trim();

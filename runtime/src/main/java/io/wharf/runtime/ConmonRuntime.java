@@ -50,7 +50,9 @@ import java.util.function.Consumer;
  *       (so it is re-parented away from Wharf and survives us), runs {@code crun create} with pipes (or, with -t, a
  *       console socket) for the container's stdio, and writes {@code {"data": PID}} (or a negative value and a
  *       message) on the sync pipe. No start pipe: podman uses it only to move conmon into a cgroup first.</li>
- *   <li><b>start</b>: {@code crun start ID}. conmon keeps copying stdio to the log and to attach clients.</li>
+ *   <li><b>start</b>: what {@code crun start ID} does, done in-process: one byte into crun's exec.fifo (see
+ *       startThroughFifo; runc still gets {@code runc start}). conmon keeps copying stdio to the log and to attach
+ *       clients.</li>
  *   <li><b>exit</b>: conmon writes the exit code to BUNDLE/exit and RUN/exits/ID (watched with inotify), and an
  *       {@code oom} file into its cwd/persist dir (BUNDLE) when the cgroup OOM-killed. The kernel counter
  *       (memory.oom_control / memory.events oom_kill) is checked too, before the cgroup is removed.</li>
@@ -71,12 +73,16 @@ import java.util.function.Consumer;
  * {@code containersRoot/ID}, so a new ConmonRuntime over the same dirs re-adopts running containers.
  *
  * <p>Start-path cost (`docker run --rm true`): posix_spawn conmon → conmon forks twice and execs crun create (the
- * bulk: namespaces, mounts, cgroup) → {@code crun start} (one more exec) → exit via inotify → {@code crun delete}.
+ * bulk: namespaces, mounts, cgroup) → the exec.fifo write → exit via inotify → the state dir and cgroup removed
+ * without {@code crun delete}. crun runs from a read-only bind mount of itself (roRuntime), which spares each crun
+ * its own re-exec; the host's cgroup2 mount gets favordynmods (HostSetup), which spares each cgroup move an RCU
+ * grace period.
  * config.json and state.json are written without fsync (rename is atomic against a crash of Wharf; they are
  * rewritten on every start).
  */
 public final class ConmonRuntime implements ContainerRuntime {
     private static final Logger log = LoggerFactory.getLogger(ConmonRuntime.class);
+    static final Logger trace = LoggerFactory.getLogger("io.wharf.engine.trace");
     private static final List<String> CHILD_ENV_BASE = List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 
     private final RuntimeConfig config;
@@ -89,10 +95,16 @@ public final class ConmonRuntime implements ContainerRuntime {
     private final int capLastCap;
     private final boolean swapAccounting;
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+    /** Parsed "process" of each container's config.json, for exec (see processTemplate). */
+    private final Map<String, ProcessTemplate> processTemplates = new ConcurrentHashMap<>();
     private final Map<String, List<CompletableFuture<ExitStatus>>> waiters = new java.util.HashMap<>();
     private final WatchService watcher;
     private final Thread watchThread;
     private volatile boolean closed;
+    /** The OCI runtime binary as we spawn it: a read-only bind mount of it when that could be made (see roRuntime). */
+    private final Path runtimeExec;
+    /** The environment of the helpers we spawn (conmon, crun). */
+    private final List<String> childEnv;
 
     /** Persisted per container in BUNDLE/state.json. */
     record Saved(String id, long conmonPid, long pid, long pidStart, Instant createdAt, Instant startedAt, boolean tty,
@@ -130,6 +142,9 @@ public final class ConmonRuntime implements ContainerRuntime {
             throw WharfException.internal("cannot watch " + exitDir, e);
         }
         this.watchThread = Thread.ofVirtual().name("wharf-runtime-exits").start(this::watchExits);
+        Path ro = config.runtimeName().equals("crun") ? roRuntime(config.runtimePath(), config.stateRoot().resolve(".crun-ro")) : null;
+        this.runtimeExec = ro != null ? ro : config.runtimePath();
+        this.childEnv = ro != null ? List.of(CHILD_ENV_BASE.getFirst(), "_LIBCONTAINER_CLONED_BINARY=1") : CHILD_ENV_BASE;
         // Link the native calls now rather than on the first `docker run` (the first use costs ~100 ms).
         try {
             int[] p = Native.pipe();
@@ -137,6 +152,64 @@ public final class ConmonRuntime implements ContainerRuntime {
             Native.close(p[1]);
         } catch (IOException e) {
             throw WharfException.internal("native calls unavailable: " + e.getMessage(), e);
+        }
+    }
+
+    /** The environment of the helpers we spawn (conmon, crun): a fixed PATH (and the cloned-binary marker). */
+    List<String> childEnv() {
+        return childEnv;
+    }
+
+    /**
+     * crun (like runc, CVE-2019-5736) refuses to run from a binary a container could overwrite through
+     * /proc/self/exe: each invocation bind-mounts itself read-only on a temp file and re-executes from there, ~2-3 ms
+     * of every `crun create` and `crun exec`. It skips that when it already runs from a read-only mount and
+     * {@code _LIBCONTAINER_CLONED_BINARY=1} is set (is_self_cloned in its cloned_binary.c). So do the bind mount
+     * once, here, at {@code target}, and spawn crun from it: the same protection, paid once. Null (spawn the real
+     * binary; crun then protects itself) when the mount cannot be made. An earlier mount (a Wharf that died) is reused.
+     */
+    private static Path roRuntime(Path binary, Path target) {
+        try {
+            if (Files.exists(target) && Files.isSameFile(target, binary) && mountedReadOnly(target)) return target;
+            if (!Files.exists(target)) Files.createFile(target);
+            if (runQuiet(List.of("mount", "--bind", binary.toString(), target.toString()))
+                    && runQuiet(List.of("mount", "-o", "remount,bind,ro", target.toString()))
+                    && Files.isSameFile(target, binary) && mountedReadOnly(target)) {
+                return target;
+            }
+        } catch (IOException | RuntimeException e) {
+            log.debug("read-only runtime mount at {}: {}", target, e.toString());
+        }
+        unmountQuiet(target);
+        return null;
+    }
+
+    private static void unmountQuiet(Path target) {
+        try {
+            // one umount per mounted layer; it fails once nothing is mounted there
+            for (int i = 0; i < 4 && runQuiet(List.of("umount", target.toString())); i++) { }
+            Files.deleteIfExists(target);
+        } catch (IOException | RuntimeException e) {
+            log.debug("cannot remove {}: {}", target, e.toString());
+        }
+    }
+
+    /** Whether the topmost mount at {@code target} is read-only (/proc/self/mounts; the last entry is the top). */
+    private static boolean mountedReadOnly(Path target) {
+        String want = target.toAbsolutePath().toString().replace(" ", "\\040");
+        Boolean ro = null;
+        for (String[] m : Cgroups.mounts()) if (m[1].equals(want)) ro = List.of(m[3].split(",")).contains("ro");
+        return ro != null && ro;
+    }
+
+    /** mount(8)/umount(8) at start and close only: ProcessBuilder for its PATH lookup. */
+    private static boolean runQuiet(List<String> cmd) throws IOException {
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return p.waitFor() == 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
         }
     }
 
@@ -175,6 +248,7 @@ public final class ConmonRuntime implements ContainerRuntime {
         ReentrantLock l = lock(id);
         l.lock();
         try {
+            long t0 = System.nanoTime();
             Path d = dir(id);
             Saved old = readSaved(id);
             if (old != null) {
@@ -207,12 +281,17 @@ public final class ConmonRuntime implements ContainerRuntime {
             writeQuick(d.resolve("config.json"), Json.COMPACT.writeValueAsBytes(cfg));
 
             Instant createdAt = Instant.now();
+            long t1 = System.nanoTime();
             long[] pids = spawnConmon(spec, d);
+            long t2 = System.nanoTime();
             long pid = pids[0], conmonPid = pids[1];
             Saved saved = new Saved(id, conmonPid, pid, procStartTime(pid), createdAt, null, spec.tty(), spec.openStdin(),
                     spec.stopSignal(), cgPath, spec.rootfs().toString(), config.runtimeName(), false);
             writeSaved(saved);
-            return stateOf(saved);
+            ContainerState result = stateOf(saved);
+            if (trace.isDebugEnabled()) trace.debug("runtime create {}: config {} conmon+crun-create {} state {} us", id,
+                    (t1 - t0) / 1000, (t2 - t1) / 1000, (System.nanoTime() - t2) / 1000);
+            return result;
         } catch (IOException e) {
             throw WharfException.internal("create " + id + ": " + e.getMessage(), e);
         } finally {
@@ -238,7 +317,7 @@ public final class ConmonRuntime implements ContainerRuntime {
     private long[] spawnConmon(ContainerSpec spec, Path d) throws IOException {
         String id = spec.id();
         List<String> argv = new ArrayList<>(List.of(config.conmonPath().toString(), "--api-version", "1",
-                "-c", id, "-u", id, "-n", id, "-r", config.runtimePath().toString(), "-b", d.toString(),
+                "-c", id, "-u", id, "-n", id, "-r", runtimeExec.toString(), "-b", d.toString(),
                 "-p", d.resolve("pidfile").toString(), "-P", d.resolve("conmon.pid").toString(),
                 "-l", "k8s-file:" + d.resolve("ctr.log"), "--exit-dir", exitDir.toString(), "--persist-dir", d.toString(),
                 "--full-attach", "--socket-dir-path", config.stateRoot().toString(),
@@ -249,7 +328,7 @@ public final class ConmonRuntime implements ContainerRuntime {
             argv.add("-i");
             if (!spec.stdinOnce()) argv.add("--leave-stdin-open");
         }
-        List<String> env = new ArrayList<>(CHILD_ENV_BASE);
+        List<String> env = new ArrayList<>(childEnv);
         env.add("_OCI_SYNCPIPE=3");
         int[] pipe = Native.pipe();
         long spawned;
@@ -335,7 +414,7 @@ public final class ConmonRuntime implements ContainerRuntime {
             Saved started = s.withStarted(startedAt);
             writeSaved(started);
             try {
-                runRuntime(List.of("start", id));
+                if (!startThroughFifo(id)) runRuntime(List.of("start", id));
             } catch (RuntimeException e) {
                 writeSaved(s);
                 throw e;
@@ -343,6 +422,30 @@ public final class ConmonRuntime implements ContainerRuntime {
             return stateOf(started);
         } finally {
             l.unlock();
+        }
+    }
+
+    /**
+     * What {@code crun start} does (libcrun_container_start: libcrun_status_write_exec_fifo), without spawning it:
+     * the container's init blocks reading RUN/crun/ID/exec.fifo until one byte arrives. Open it for writing
+     * without blocking (ENXIO if no reader, i.e. the init is gone), unlink it (crun's "created" marker, so `crun state`
+     * says running) and write the byte. Saves a fork+exec of crun per start. False when the fifo is not there (runc,
+     * whose fifo works the other way round, or a crun that changed): the caller runs `start` then.
+     */
+    private boolean startThroughFifo(String id) {
+        if (!config.runtimeName().equals("crun")) return false;
+        Path fifo = runtimeRoot.resolve(id).resolve("exec.fifo");
+        if (!Files.exists(fifo, LinkOption.NOFOLLOW_LINKS)) return false;
+        int fd = -1;
+        try {
+            fd = Native.open(fifo.toString(), Native.O_WRONLY | Native.O_NONBLOCK | Native.O_CLOEXEC, 0);
+            Files.delete(fifo);
+            Native.writeFully(fd, new byte[]{0}, 0, 1);
+            return true;
+        } catch (IOException e) {
+            throw new WharfException(ErrorKind.INTERNAL, config.runtimeName() + " start " + id + ": " + e.getMessage());
+        } finally {
+            Native.close(fd);
         }
     }
 
@@ -580,6 +683,7 @@ public final class ConmonRuntime implements ContainerRuntime {
                 }
             }
             cleanupRuntimeState(s);
+            processTemplates.remove(id);
             if (removeFiles) {
                 removeTree(d);
                 locks.remove(id);
@@ -736,6 +840,7 @@ public final class ConmonRuntime implements ContainerRuntime {
                     for (WatchEvent<?> ev : key.pollEvents()) {
                         if (ev.context() instanceof Path p) {
                             String id = p.getFileName().toString();
+                            trace.debug("exit file event {} {}", ev.kind(), id);
                             if (!id.startsWith(".") && hasWaiters(id)) checkExit(id, null);
                         }
                     }
@@ -905,14 +1010,17 @@ public final class ConmonRuntime implements ContainerRuntime {
 
     @Override
     public ExecSession exec(String id, ExecSpec spec, OutputSink sink) {
+        long t0 = System.nanoTime();
         Saved s = requireSaved(id);
         ContainerState st = stateOf(s);
+        long t1 = System.nanoTime();
         if (st.status() == ContainerStatus.PAUSED) throw WharfException.conflict("Container %s is paused, unpause the container before exec", id);
         if (st.status() != ContainerStatus.RUNNING) throw WharfException.conflict("Container %s is not running", id);
         Path d = dir(id);
         try {
-            JsonNode cfg = Json.MAPPER.readTree(d.resolve("config.json").toFile());
-            Map<String, Object> proc = Json.MAPPER.convertValue(cfg.get("process"), new TypeReference<LinkedHashMap<String, Object>>() {});
+            Map<String, Object> proc = Json.MAPPER.convertValue(processTemplate(id, s, d), new TypeReference<LinkedHashMap<String, Object>>() {});
+            long t2 = System.nanoTime();
+            trace.debug("exec prep {}: state {} us, config {} us", id, (t1 - t0) / 1000, (t2 - t1) / 1000);
             proc.put("args", spec.args());
             proc.put("terminal", spec.tty());
             if (!spec.cwd().isEmpty()) proc.put("cwd", spec.cwd());
@@ -961,15 +1069,31 @@ public final class ConmonRuntime implements ContainerRuntime {
             Path procFile = execDir.resolve(token + ".json");
             Path pidFile = execDir.resolve(token + ".pid");
             Files.write(procFile, Json.COMPACT.writeValueAsBytes(proc));
+            trace.debug("exec prep {}: total {} us", id, (System.nanoTime() - t0) / 1000);
             return ExecProcess.start(this, id, spec, sink, procFile, pidFile, consoleDir.resolve(token + ".sock"));
         } catch (IOException e) {
             throw WharfException.internal("exec in " + id + ": " + e.getMessage(), e);
         }
     }
 
+    /**
+     * The container's "process" from its config.json, parsed once per container run: config.json is rewritten only by
+     * create, which also gives the container a new pid, so (pid, pid start time) identifies the version.
+     */
+    private JsonNode processTemplate(String id, Saved s, Path d) throws IOException {
+        String key = s.pid() + ":" + s.pidStart();
+        ProcessTemplate t = processTemplates.get(id);
+        if (t != null && t.key().equals(key)) return t.process();
+        JsonNode process = Json.MAPPER.readTree(d.resolve("config.json").toFile()).get("process");
+        processTemplates.put(id, new ProcessTemplate(key, process));
+        return process;
+    }
+
+    private record ProcessTemplate(String key, JsonNode process) {}
+
     List<String> runtimeCommand(List<String> args) {
         List<String> cmd = new ArrayList<>();
-        cmd.add(config.runtimePath().toString());
+        cmd.add(runtimeExec.toString());
         cmd.add("--root=" + runtimeRoot);
         cmd.addAll(args);
         return cmd;
@@ -1110,7 +1234,7 @@ public final class ConmonRuntime implements ContainerRuntime {
     private Result exec(List<String> cmd) {
         Path out = config.stateRoot().resolve(".out-" + Thread.currentThread().threadId() + "-" + System.nanoTime());
         try {
-            long pid = Native.spawn(cmd, CHILD_ENV_BASE, null, out.toString());
+            long pid = Native.spawn(cmd, childEnv, null, out.toString());
             int status = Native.waitpid(pid);
             int code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f);
             String output = code == 0 ? "" : readQuiet(out);
@@ -1144,6 +1268,8 @@ public final class ConmonRuntime implements ContainerRuntime {
     @Override
     public void close() {
         closed = true;
+        // Containers keep running under conmon; only our own exec/create spawns used the mount.
+        if (!runtimeExec.equals(config.runtimePath())) unmountQuiet(runtimeExec);
         try {
             watcher.close();
         } catch (IOException ignored) {

@@ -5,7 +5,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayOutputStream;
-import java.io.File;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -28,7 +29,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class ExecProcess implements ExecSession {
     private static final Logger log = LoggerFactory.getLogger(ExecProcess.class);
 
-    private final Process process;
     private final Path pidFile;
     private final boolean tty;
     private final OutputSink sink;
@@ -40,8 +40,7 @@ final class ExecProcess implements ExecSession {
     private final ByteArrayOutputStream errHead = new ByteArrayOutputStream();
     private volatile long pid;
 
-    private ExecProcess(Process process, Path pidFile, boolean tty, OutputSink sink) {
-        this.process = process;
+    private ExecProcess(Path pidFile, boolean tty, OutputSink sink) {
         this.pidFile = pidFile;
         this.tty = tty;
         this.sink = sink;
@@ -60,39 +59,45 @@ final class ExecProcess implements ExecSession {
             args.add("--detach");
         }
         args.add(id);
-        ProcessBuilder pb = new ProcessBuilder(rt.runtimeCommand(args));
-        pb.environment().clear();
-        pb.environment().put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-        if (spec.stdin() && !spec.tty() && !spec.detach()) pb.redirectInput(ProcessBuilder.Redirect.PIPE);
-        else pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        Process p;
+        boolean withStdin = spec.stdin() && !spec.tty() && !spec.detach();
+        // crun as our direct child through one posix_spawn (no jspawnhelper exec as with ProcessBuilder), its stdio
+        // on pipes; the parent's ends are re-opened through /proc so that plain JDK streams read and write them
+        // (virtual-thread friendly), and the exit comes from waitpid on a platform thread (a blocking native call).
+        int[] outPipe = null, errPipe = null, inPipe = null;
+        long pid;
+        long t0 = System.nanoTime();
+        InputStream stdoutIn, stderrIn;
+        OutputStream stdinOut = null;
         try {
-            p = pb.start();
-        } catch (IOException e) {
+            outPipe = Native.pipe();
+            errPipe = Native.pipe();
+            if (withStdin) inPipe = Native.pipe();
+            pid = Native.spawnStdio(rt.runtimeCommand(args), rt.childEnv(), inPipe == null ? -1 : inPipe[0], outPipe[1], errPipe[1]);
+            stdoutIn = new FileInputStream("/proc/self/fd/" + outPipe[0]);
+            stderrIn = new FileInputStream("/proc/self/fd/" + errPipe[0]);
+            if (inPipe != null) stdinOut = new FileOutputStream("/proc/self/fd/" + inPipe[1]);
+        } catch (IOException | RuntimeException e) {
             Native.close(listenFd);
             throw e;
-        }
-        ExecProcess ep = new ExecProcess(p, pidFile, spec.tty(), out);
-        if (spec.stdin() && !spec.tty()) ep.stdin = p.getOutputStream();
-        else p.getOutputStream().close();
-        List<CompletableFuture<Void>> readers = new ArrayList<>();
-        if (spec.tty() && !spec.detach()) {
-            readers.add(ep.pumpConsole(listenFd, consoleSock, spec));
-            // crun's own messages (errors before the tty exists) still come on its stdout/stderr pipes.
-            readers.add(ep.pump(p.getInputStream(), StreamType.STDOUT));
-            readers.add(ep.pump(p.getErrorStream(), StreamType.STDERR));
-        } else {
-            readers.add(ep.pump(p.getInputStream(), StreamType.STDOUT));
-            readers.add(ep.pump(p.getErrorStream(), StreamType.STDERR));
-        }
-        final int lfd = listenFd;
-        Thread.ofVirtual().name("wharf-exec-wait").start(() -> {
-            int code;
-            try {
-                code = p.waitFor();
-            } catch (InterruptedException e) {
-                code = -1;
+        } finally {
+            for (int[] pp : new int[][]{outPipe, errPipe, inPipe}) {
+                if (pp == null) continue;
+                Native.close(pp[0]);
+                Native.close(pp[1]);
             }
+        }
+        ExecProcess ep = new ExecProcess(pidFile, spec.tty(), out);
+        ep.stdin = stdinOut;
+        List<CompletableFuture<Void>> readers = new ArrayList<>();
+        if (spec.tty() && !spec.detach()) readers.add(ep.pumpConsole(listenFd, consoleSock, spec));
+        // with a tty, crun's own messages (errors before the tty exists) still come on its stdout/stderr pipes
+        readers.add(ep.pump(stdoutIn, StreamType.STDOUT));
+        readers.add(ep.pump(stderrIn, StreamType.STDERR));
+        final int lfd = listenFd;
+        Thread.ofPlatform().daemon().name("wharf-exec-wait").start(() -> {
+            int status = Native.waitpid(pid);
+            int code = status < 0 ? -1 : (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f);
+            long t1 = System.nanoTime();
             if (lfd >= 0 && !ep.masterFd.isDone()) Native.shutdown(lfd, Native.SHUT_RDWR); // wake accept(): crun failed early
             for (CompletableFuture<Void> r : readers) {
                 try {
@@ -110,6 +115,7 @@ final class ExecProcess implements ExecSession {
                 out.onClose();
             } catch (RuntimeException ignored) {
             }
+            ConmonRuntime.trace.debug("crun exec: process {} us, readers {} us", (t1 - t0) / 1000, (System.nanoTime() - t1) / 1000);
             ep.exit.complete(ep.dockerExitCode(code));
         });
         return ep;
@@ -130,9 +136,14 @@ final class ExecProcess implements ExecSession {
         return code;
     }
 
+    /**
+     * Copies one output pipe to the sink on a platform thread: a FileInputStream read of a pipe is a plain blocking
+     * read that pins a virtual thread's carrier (only the JDK's own Process streams park), and two pinned readers
+     * would take both carriers of a 2-core host.
+     */
     private CompletableFuture<Void> pump(InputStream in, StreamType type) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        Thread.ofVirtual().start(() -> {
+        Thread.ofPlatform().daemon().name("wharf-exec-" + (type == StreamType.STDERR ? "err" : "out")).start(() -> {
             byte[] buf = new byte[32768];
             try (in) {
                 int n;
@@ -225,6 +236,7 @@ final class ExecProcess implements ExecSession {
         return exit;
     }
 
+    /** Blocks while the pipe (or pty) is full: call it from a platform thread (ExecApi's stdin pump is one). */
     @Override
     public void writeStdin(byte[] data, int offset, int length) throws IOException {
         if (tty) {

@@ -414,6 +414,54 @@ final class Native {
         }
     }
 
+    /**
+     * Spawns {@code argv} with {@code env} and the given descriptors as its fd 0, 1 and 2 ({@code -1}: /dev/null),
+     * every other fd closed, an empty signal mask and default dispositions. One posix_spawn (vfork+exec), where
+     * ProcessBuilder execs the JDK's jspawnhelper first and then the program. Returns the pid; the caller must
+     * {@link #waitpid}.
+     */
+    static long spawnStdio(List<String> argv, List<String> env, int stdin, int stdout, int stderr) throws IOException {
+        int[] fds = {stdin, stdout, stderr};
+        for (int fd : fds) if (fd >= 0 && fd < 3) throw new IOException("fd " + fd + " too low to pass");
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment fa = a.allocate(256, 16);
+            MemorySegment attr = a.allocate(512, 16);
+            MemorySegment empty = a.allocate(128, 8);
+            MemorySegment full = a.allocate(128, 8);
+            int r = (int) FA_INIT.invokeExact(fa);
+            if (r != 0) throw err("posix_spawn_file_actions_init", r);
+            r = (int) ATTR_INIT.invokeExact(attr);
+            if (r != 0) throw err("posix_spawnattr_init", r);
+            try {
+                r = (int) SIGEMPTYSET.invokeExact(empty);
+                r = (int) SIGFILLSET.invokeExact(full);
+                r = (int) ATTR_SIGMASK.invokeExact(attr, empty);
+                r = (int) ATTR_SIGDEF.invokeExact(attr, full);
+                r = (int) ATTR_FLAGS.invokeExact(attr, (short) (POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF));
+                for (int i = 0; i < 3; i++) {
+                    if (fds[i] >= 0) r = (int) FA_DUP2.invokeExact(fa, fds[i], i);
+                    else r = (int) FA_OPEN.invokeExact(fa, i, a.allocateFrom("/dev/null"), i == 0 ? O_RDONLY : O_WRONLY, 0);
+                    if (r != 0) throw err("file action for fd " + i, r);
+                }
+                r = (int) FA_CLOSEFROM.invokeExact(fa, 3);
+                if (r != 0) throw err("addclosefrom_np", r);
+                MemorySegment argvSeg = cstrings(a, argv);
+                MemorySegment envSeg = cstrings(a, env);
+                MemorySegment pid = a.allocate(JAVA_INT);
+                r = (int) SPAWN.invokeExact(pid, a.allocateFrom(argv.getFirst()), fa, attr, argvSeg, envSeg);
+                if (r != 0) throw err("posix_spawn " + argv.getFirst(), r);
+                return pid.get(JAVA_INT, 0);
+            } finally {
+                r = (int) FA_DESTROY.invokeExact(fa);
+                r = (int) ATTR_DESTROY.invokeExact(attr);
+            }
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
     private static MemorySegment cstrings(Arena a, List<String> strings) {
         MemorySegment arr = a.allocate(ADDRESS, strings.size() + 1);
         for (int i = 0; i < strings.size(); i++) arr.setAtIndex(ADDRESS, i, a.allocateFrom(strings.get(i)));

@@ -107,6 +107,73 @@ class ConmonRuntimeTest {
     }
 
     @Test
+    void startWithoutCrunStartLeavesCrunsOwnStateRunning() throws Exception {
+        String id = f.newId();
+        f.runtime.create(f.spec(id, "sleep", "100").build());
+        Path fifo = f.config.stateRoot().resolve("crun").resolve(id).resolve("exec.fifo");
+        assertTrue(Files.exists(fifo), "crun create leaves its exec fifo");
+        assertEquals(ContainerStatus.CREATED, f.runtime.state(id).status());
+        f.runtime.start(id);
+        assertFalse(Files.exists(fifo), "start consumes the fifo as `crun start` does");
+        assertEquals(ContainerStatus.RUNNING, f.runtime.state(id).status());
+        // crun's own view agrees (what `crun exec`, `crun kill` and `crun delete` go by)
+        Process p = new ProcessBuilder(f.config.runtimePath().toString(), "--root=" + f.config.stateRoot().resolve("crun"), "state", id)
+                .redirectErrorStream(true).start();
+        String state = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), state);
+        assertTrue(state.contains("\"status\": \"running\""), state);
+        f.runtime.kill(id, "KILL");
+        assertEquals(137, await(id).exitCode());
+    }
+
+    @Test
+    void crunRunsFromOneReadOnlyMountOfItself() throws Exception {
+        Path ro = f.config.stateRoot().resolve(".crun-ro");
+        assertTrue(Files.isSameFile(ro, f.config.runtimePath()), "a bind mount of the crun binary");
+        String mount = Files.readAllLines(Path.of("/proc/self/mounts")).stream().filter(l -> l.split(" ")[1].equals(ro.toString())).reduce((a, b) -> b).orElseThrow();
+        assertTrue(List.of(mount.split(" ")[3].split(",")).contains("ro"), mount);
+        assertTrue(f.runtime.childEnv().contains("_LIBCONTAINER_CLONED_BINARY=1"), "crun skips its own re-exec only with the marker");
+        String id = f.newId();
+        f.runtime.run(f.spec(id, "sleep", "100").build());
+        Collect c = new Collect();
+        assertEquals(0, f.runtime.exec(id, ExecSpec.of("true"), c).exitCode().get(10, TimeUnit.SECONDS), c.err());
+        f.runtime.kill(id, "KILL");
+        await(id);
+        f.runtime.close();
+        assertFalse(Files.exists(ro), "close() unmounts and removes it");
+        assertTrue(Files.readAllLines(Path.of("/proc/self/mounts")).stream().noneMatch(l -> l.contains(ro.toString())));
+    }
+
+    @Test
+    void execStdinFromVirtualThreadsDoesNotStarveThem() throws Exception {
+        // The engine drives exec sessions from virtual threads; output readers that pinned carriers made a
+        // concurrent stdin pump never run on a 2-core host.
+        String id = f.newId();
+        f.runtime.run(f.spec(id, "sleep", "1000").build());
+        int n = 4;
+        List<CompletableFuture<String>> outs = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int k = i;
+            CompletableFuture<String> r = new CompletableFuture<>();
+            outs.add(r);
+            Thread.ofVirtual().start(() -> {
+                try {
+                    Collect c = new Collect();
+                    ExecSession ex = f.runtime.exec(id, new ExecSpec(List.of("cat"), List.of(), "", "", false, true, false, false, 0, 0), c);
+                    byte[] msg = ("line " + k + "\n").getBytes(StandardCharsets.UTF_8);
+                    ex.writeStdin(msg, 0, msg.length);
+                    ex.closeStdin();
+                    assertEquals(0, ex.exitCode().get(20, TimeUnit.SECONDS));
+                    r.complete(c.out());
+                } catch (Throwable t) {
+                    r.completeExceptionally(t);
+                }
+            });
+        }
+        for (int i = 0; i < n; i++) assertEquals("line " + i + "\n", outs.get(i).get(30, TimeUnit.SECONDS));
+    }
+
+    @Test
     void exitCodesAndSignals() throws Exception {
         String a = f.newId(), b = f.newId();
         f.runtime.run(f.spec(a, "sh", "-c", "exit 3").build());

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class HostSetupTest {
     @Test
@@ -23,5 +24,17 @@ class HostSetupTest {
         assertTrue(checks.stream().noneMatch(c -> c.name().equals("cgroup.hybrid") && c.status() == HostCheck.Status.FAIL), checks.toString());
         assertTrue(HostSetup.hardNofile() >= 1024);
         assertTrue(HostSetup.capLastCap() >= 36, "read with plain read(): Files.readString truncates this sysctl");
+    }
+
+    @Test
+    void cgroupMovesAreMadeCheapOnKernelsThatCan() {
+        assumeTrue(ProcessHandle.current().info().user().orElse("").equals("root"), "needs root");
+        int major = Integer.parseInt(System.getProperty("os.version").split("\\.")[0]);
+        assumeTrue(major >= 6, "favordynmods needs Linux 6.0");
+        List<String[]> v2 = Cgroups.mounts().stream().filter(m -> m[2].equals("cgroup2")).toList();
+        assumeTrue(!v2.isEmpty(), "no cgroup2 mount");
+        HostSetup.prepare();
+        String opts = Cgroups.mounts().stream().filter(m -> m[2].equals("cgroup2")).findFirst().orElseThrow()[3];
+        assertTrue(List.of(opts.split(",")).contains("favordynmods"), opts);
     }
 }

@@ -37,6 +37,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class HttpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
+    /** Per-request timing (enable with -Dorg.slf4j.simpleLogger.log.io.wharf.engine.trace=debug): where a CLI command's time goes. */
+    private static final Logger trace = LoggerFactory.getLogger("io.wharf.engine.trace");
 
     @FunctionalInterface
     public interface Handler {
@@ -98,6 +100,7 @@ public final class HttpServer implements AutoCloseable {
                 HttpRequest req = new HttpRequest(head.method, head.target, head.headers, body);
                 boolean keepAlive = !"close".equalsIgnoreCase(head.headers.get("connection")) && head.version.equals("HTTP/1.1");
                 HttpResponse resp = new HttpResponse(ch, in, out, head.method.equals("HEAD"), keepAlive, () -> conns.remove(ch));
+                long t0 = trace.isDebugEnabled() ? System.nanoTime() : 0;
                 try {
                     handler.handle(req, resp);
                 } catch (Throwable t) {
@@ -111,6 +114,7 @@ public final class HttpServer implements AutoCloseable {
                         return;
                     }
                 }
+                if (t0 != 0) trace.debug("{} {} {} us{}", head.method, head.target, (System.nanoTime() - t0) / 1000, resp.hijacked() ? " (hijacked)" : "");
                 if (resp.hijacked()) {
                     hijacked = true;
                     return; // the hijacker owns and closes the socket
