@@ -6,7 +6,7 @@
 #   cold start (process start -> /readyz 200; first start on an empty root, then a restart on the same root),
 #   GET one ConfigMap (32 conc., h2 and http/1.1), LIST of 100 ConfigMaps (8 conc.), creates (32 conc.),
 #   LIST of 10,000 pods (created first through the API), idle RSS and RSS with 10,000 pods,
-#   and (WATCH=1, the default) 1,000 watchers receiving each event of 100 writes/s; plus wrk (HTTP/1.1, static bearer
+#   and (WATCH=1, the default) 1,000 watchers receiving each event of 100 writes/s (after 2 s of unmeasured writes); plus wrk (HTTP/1.1, static bearer
 #   token) for GET and LIST, as the anchor's second client, and h2load (nghttp2, HTTP/2, same token) for GET and LIST.
 # With K8S_ANCHOR=1 and the anchor built (anchors/k8s-anchor-build.sh, ~5 min) the same load runs against
 # kube-apiserver 1.20 in the same run; otherwise the anchor's figures from its earlier run are printed, labelled so.
@@ -66,6 +66,8 @@ run_all() { # tag kubeconfig extra-args... : one JSON line per figure into $work
   AB seed "$k" "$@" --ns bench100 --count 100 --c 8 >/dev/null
   AB get "$k" "$@" --path /api/v1/namespaces/bench100/configmaps/cm-0 --c 32 --seconds "$SECONDS_PER" --label get >>"$out"
   AB get "$k" "$@" --path /api/v1/namespaces/bench100/configmaps/cm-0 --c 32 --seconds "$SECONDS_PER" --http1 --label get >>"$out"
+  # as client-go (kubectl, controllers) sends them: 32 concurrent requests as streams of one HTTP/2 connection
+  AB get "$k" "$@" --path /api/v1/namespaces/bench100/configmaps/cm-0 --c 32 --conns 1 --seconds "$SECONDS_PER" --label get >>"$out"
   AB list "$k" "$@" --path /api/v1/namespaces/bench100/configmaps --c 8 --seconds "$SECONDS_PER" --label list100 >>"$out"
   AB list "$k" "$@" --path /api/v1/namespaces/bench100/configmaps --c 8 --seconds "$SECONDS_PER" --http1 --label list100 >>"$out"
   AB create "$k" "$@" --ns benchcreate --c 32 --seconds "$SECONDS_PER" --label create >>"$out" || true
@@ -151,12 +153,12 @@ if [ "${K8S_ANCHOR:-0}" = 1 ] && [ -x /var/tmp/k8s-anchor/bin/kube-apiserver ]; 
   anchor=1
 fi
 
-echo "# ApiBench lines: $SECONDS_PER s closed loop after a 3 s warm-up (2 s for creates), Netty client, admin cert; wrk/h2load: $SECONDS_PER s, bearer token; raw JSON below"
+echo "# ApiBench lines: $SECONDS_PER s closed loop after a 3 s warm-up (2 s for creates), Netty event-loop client (LoopLoad), admin cert; wrk/h2load: $SECONDS_PER s, bearer token; raw JSON below"
 printf '%-40s %10s %9s %9s   %s\n' figure "wharf" "p99 ms" "anchor" "anchor p99 ms"
 line() { # label-in-json, printed name, anchor-fallback-rps, anchor-fallback-p99
-  local w a; w=$(grep -F "\"label\":\"$1" "$work/wharf.jsonl" | head -1 || true)
+  local w a; w=$(grep -F "\"label\":\"$1\"" "$work/wharf.jsonl" | head -1 || true)
   local arps=$3 ap99=$4
-  if [ "$anchor" = 1 ]; then a=$(grep -F "\"label\":\"$1" "$work/anchor.jsonl" | head -1 || true)
+  if [ "$anchor" = 1 ]; then a=$(grep -F "\"label\":\"$1\"" "$work/anchor.jsonl" | head -1 || true)
     [ -n "$a" ] && { arps=$(field "$a" rps); ap99=$(field "$a" p99_ms); }
   fi
   printf '%-40s %10s %9s %9s   %s\n' "$2" "$([ -n "$w" ] && field "$w" rps || echo -)" "$([ -n "$w" ] && field "$w" p99_ms || echo -)" "$arps" "$ap99"
@@ -164,6 +166,7 @@ line() { # label-in-json, printed name, anchor-fallback-rps, anchor-fallback-p99
 ref=$([ "$anchor" = 1 ] && echo "" || echo "*")
 line "get h2 c=32" "GET 1 ConfigMap, h2, 32 conc (req/s)" "3954$ref" "23.4$ref"
 line "get http/1.1 c=32" "GET 1 ConfigMap, http/1.1, 32 (req/s)" "4892$ref" "-"
+line "get h2 c=32 conns=1" "GET 1 CM, h2, 32 streams on 1 conn" "-" "-"
 line "list100 h2 c=8" "LIST 100 ConfigMaps, h2, 8 conc (req/s)" "1013$ref" "24.7$ref"
 line "list100 http/1.1 c=8" "LIST 100 ConfigMaps, http/1.1, 8" "1286$ref" "-"
 line "create h2 c=32" "create ConfigMap, h2, 32 conc (/s)" "1909$ref" "72.8$ref"

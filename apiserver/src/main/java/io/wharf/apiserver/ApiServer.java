@@ -77,6 +77,7 @@ public final class ApiServer implements Component {
 
     private void doStart() throws Exception {
         long t0 = System.nanoTime();
+        HeapGovernor.installOnce();
         // The PKI (reading or, on first start, making keys) and the store + kinds registration do not depend on each
         // other: run them side by side, the cold start's two largest parts.
         java.util.concurrent.FutureTask<Pki> pkiTask = new java.util.concurrent.FutureTask<>(

@@ -340,6 +340,67 @@ class ApiServerWireTest {
         assertTrue(gone.statusCode() == 410 || gone.body().contains("\"code\":410"), gone.statusCode() + " " + gone.body());
     }
 
+    /**
+     * Many plain watches of one prefix share one fan-out (WatchFanout): every watcher, over HTTP/2 (streams of one
+     * connection) and HTTP/1.1 (chunked), gets every event once and in order, a watch from an older revision gets
+     * the same events, and each response ends cleanly at timeoutSeconds (an HTTP/1.1 connection stays usable).
+     */
+    @Test
+    void manyWatchersGetEveryEventInOrderAndEndCleanly() throws Exception {
+        json("POST", "/api/v1/namespaces", "{'apiVersion':'v1','kind':'Namespace','metadata':{'name':'fanout'}}");
+        String p = "/api/v1/namespaces/fanout/configmaps";
+        String rv0 = parse(json("GET", p, null)).path("metadata").path("resourceVersion").asText();
+        List<java.util.concurrent.Future<List<String>>> watchers = new java.util.ArrayList<>();
+        var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+        java.util.function.BiFunction<HttpClient, String, java.util.concurrent.Future<List<String>>> open = (c, from) -> {
+            try {
+                HttpRequest req = HttpRequest.newBuilder(URI.create(base + p + "?watch=1&resourceVersion=" + from + "&timeoutSeconds=4")).build();
+                HttpResponse<InputStream> w = c.send(req, HttpResponse.BodyHandlers.ofInputStream());
+                assertEquals(200, w.statusCode());
+                return pool.submit(() -> {
+                    List<String> lines = new java.util.ArrayList<>();
+                    var reader = new java.io.BufferedReader(new java.io.InputStreamReader(w.body(), StandardCharsets.UTF_8));
+                    for (String l; (l = reader.readLine()) != null; ) if (!l.isBlank()) lines.add(l);
+                    return lines;
+                });
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        };
+        for (int i = 0; i < 12; i++) watchers.add(open.apply(h2, rv0));
+        List<HttpClient> h1s = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            HttpClient c = HttpClient.newBuilder().sslContext(h1.sslContext()).version(HttpClient.Version.HTTP_1_1).build();
+            h1s.add(c);
+            watchers.add(open.apply(c, rv0));
+        }
+        for (int i = 0; i < 20; i++) json("POST", p, "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'f" + i + "'},'data':{'k':'v'}}");
+        // joins late, from the first revision: it cannot share the fan-out's position and is served on its own
+        watchers.add(open.apply(h2, rv0));
+        json("PUT", p + "/f3", "{'apiVersion':'v1','kind':'ConfigMap','metadata':{'name':'f3'},'data':{'k':'changed'}}");
+        json("DELETE", p + "/f4", null);
+        for (var f : watchers) {
+            List<String> lines = f.get(20, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(22, lines.size(), String.join("\n", lines));
+            long last = Long.parseLong(rv0);
+            for (int i = 0; i < 22; i++) {
+                JsonNode e = Json.MAPPER.readTree(lines.get(i));
+                assertEquals(i < 20 ? "ADDED" : i == 20 ? "MODIFIED" : "DELETED", e.path("type").asText());
+                assertEquals(i < 20 ? "f" + i : i == 20 ? "f3" : "f4", e.path("object").path("metadata").path("name").asText());
+                long rv = e.path("object").path("metadata").path("resourceVersion").asLong();
+                assertTrue(rv > last, "resourceVersions grow");
+                last = rv;
+            }
+        }
+        // the HTTP/1.1 connections that carried a watch serve the next request (nothing was written after the end)
+        for (HttpClient c : h1s) {
+            HttpResponse<String> r = c.send(HttpRequest.newBuilder(URI.create(base + p + "/f3")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode());
+            assertEquals("changed", parse(r).path("data").path("k").asText());
+        }
+        pool.shutdownNow();
+    }
+
     @Test
     void deleteWithFinalizersPreconditionsAndNamespaceTermination() throws Exception {
         json("POST", "/api/v1/namespaces", "{'apiVersion':'v1','kind':'Namespace','metadata':{'name':'fin'}}");

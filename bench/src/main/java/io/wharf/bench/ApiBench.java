@@ -37,17 +37,19 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Load generator for a Kubernetes API server (issue 5, "Speed"), the same shape as the anchors' Go apibench: closed
  * loop, each of {@code --c} workers owns one TLS connection, admin client certificate from the kubeconfig, HTTP/2 over
- * ALPN unless {@code --http1}, {@code Accept: application/json}. Requests go through {@link NettyHttp} (java.net.http
- * cost about ten times the server's CPU per request on this 2-core machine and capped the figures); the watch mode
- * uses java.net.http, whose cost there is per event line, not per request. Works against Wharf and against
- * kube-apiserver alike (it only reads the kubeconfig). Every mode prints one JSON line.
+ * ALPN unless {@code --http1}, {@code Accept: application/json}. The get/list/create loops run on one Netty event loop
+ * ({@link LoopLoad}: the next request is sent from the handler of the previous answer; {@code --legacy-client}: the
+ * earlier virtual thread per worker over {@link NettyHttp}, which cost the client about as much CPU per request as the
+ * server on this 2-core machine). The watch mode's watchers are HTTP/2 streams handled at the frame level
+ * ({@link NettyHttp.StreamConn}). Works against Wharf and against kube-apiserver alike (it only reads the kubeconfig).
+ * Every mode prints one JSON line.
  *
  * <pre>
  * ApiBench --kubeconfig K seed   --ns bench --kind configmaps --count 100 [--c 32]   create ns + objects (not timed as a figure)
  * ApiBench --kubeconfig K get    --path /api/v1/namespaces/bench/configmaps/cm-0 --c 32 --seconds 10 [--http1] [--warmup-seconds 3]
  * ApiBench --kubeconfig K list   --path /api/v1/namespaces/bench/configmaps     --c 8  --seconds 10
  * ApiBench --kubeconfig K create --ns bench --c 32 --n 4000
- * ApiBench --kubeconfig K watch  --ns benchwatch --watchers 1000 --rate 100 --seconds 5
+ * ApiBench --kubeconfig K watch  --ns benchwatch --watchers 1000 --rate 100 --seconds 5 [--warmup-seconds 2]
  * </pre>
  */
 public final class ApiBench {
@@ -61,6 +63,9 @@ public final class ApiBench {
     private final PrivateKey key;
     private final X509Certificate[] chain;
     private final X509Certificate[] trust;
+    private boolean legacyClient;
+    /** Connections for the c workers (h2 only; default one per worker): --conns 1 multiplexes them all as client-go does. */
+    private int conns;
 
     private ApiBench(String server, SSLContext tls, boolean http1, PrivateKey key, X509Certificate[] chain, X509Certificate[] trust) {
         this.server = server;
@@ -79,11 +84,14 @@ public final class ApiBench {
         boolean http1 = a.flag("http1");
         if (a.flag("no-verify-host")) System.setProperty("jdk.internal.httpclient.disableHostnameVerification", "true");
         ApiBench b = fromKubeconfig(kubeconfig, http1);
+        b.legacyClient = a.flag("legacy-client");
+        int conns = a.integer("conns", a.integer("c", 8));
+        b.conns = conns;
         String proto = http1 ? "http/1.1" : "h2";
         int c = a.integer("c", 8);
         Duration d = a.seconds("seconds", 10);
         long n = a.integer("n", 0);
-        String label = a.str("label", mode) + " " + proto + " c=" + c;
+        String label = a.str("label", mode) + " " + proto + " c=" + c + (conns != c ? " conns=" + conns : "");
         Load.Result r = switch (mode) {
             case "seed" -> {
                 String ns = a.str("ns", null), kind = a.str("kind", "configmaps"), prefix = a.str("prefix", kind.equals("pods") ? "p" : "cm");
@@ -106,8 +114,9 @@ public final class ApiBench {
             case "watch" -> {
                 String ns = a.str("ns", null);
                 int watchers = a.integer("watchers", 1000), rate = a.integer("rate", 100);
+                Duration warm = a.seconds("warmup-seconds", 2);
                 a.done();
-                b.watch(ns, watchers, rate, d);
+                b.watch(ns, watchers, rate, d, warm);
                 yield null;
             }
             default -> throw new IllegalArgumentException("unknown mode " + mode);
@@ -218,6 +227,12 @@ public final class ApiBench {
 
     /** The warm-up is by time: a cold client JVM (interpreted Netty and TLS) would otherwise be what is measured. */
     private Load.Result reads(String path, int c, long n, Duration d, Duration warmup, String label) throws Exception {
+        if (!legacyClient) {
+            LoopLoad.Request get = new LoopLoad.Request(HttpMethod.GET, path, null);
+            try (LoopLoad l = loopLoad()) {
+                return l.run(label, c, conns, n, d, warmup, (w, i) -> get);
+            }
+        }
         try (NettyHttp http = netty()) {
             NettyHttp.Conn[] cs = conns(http, c);
             Load.Op op = (w, i) -> cs[w].send(HttpMethod.GET, path, null).status();
@@ -229,6 +244,14 @@ public final class ApiBench {
     private Load.Result creates(String ns, String prefix, int c, long n, Duration d, Duration warmup, String label) throws Exception {
         String path = "/api/v1/namespaces/" + ns + "/configmaps";
         String run = Long.toString(System.currentTimeMillis() % 100000, 36); // repeated runs do not collide
+        if (!legacyClient) {
+            long[] warm = {0};
+            try (LoopLoad l = loopLoad()) {
+                // the warm-up's names: "warm" and a per-worker counter, then the measured ones as before
+                return l.run(label, c, conns, n, d, warmup, (w, i) -> new LoopLoad.Request(HttpMethod.POST, path,
+                        String.format(CM, prefix + "-" + run + "-" + w + "-" + (warm[0]++), "")));
+            }
+        }
         try (NettyHttp http = netty()) {
             NettyHttp.Conn[] cs = conns(http, c);
             Load.run("warmup", c, 0, warmup,
@@ -236,6 +259,11 @@ public final class ApiBench {
             return Load.run(label, c, n, d,
                     (w, i) -> cs[w].send(HttpMethod.POST, path, String.format(CM, prefix + "-" + run + "-" + w + "-" + i, "")).status());
         }
+    }
+
+    /** The closed-loop client driven from one event loop (see LoopLoad); --legacy-client: a virtual thread per worker. */
+    private LoopLoad loopLoad() throws Exception {
+        return new LoopLoad(URI.create(server), key, chain, trust, !http1, "application/json");
     }
 
     /** The throughput client: Netty, one event-loop thread (the server under test needs the other core more). */
@@ -311,7 +339,7 @@ public final class ApiBench {
      * writer's nanoTime) for {@code d}; each watcher notes the delay from that stamp to the arrival of the chunk holding
      * the event. Prints one JSON line: events expected/received, watchers that got every event, p50/p99/max ms.
      */
-    private void watch(String ns, int watchers, int rate, Duration d) throws Exception {
+    private void watch(String ns, int watchers, int rate, Duration d, Duration warmup) throws Exception {
         try (NettyHttp http = netty(); NettyHttp writerHttp = netty()) {
             NettyHttp.Conn admin = http.connect();
             int s = admin.send(HttpMethod.POST, "/api/v1/namespaces", "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"" + ns + "\"}}").status();
@@ -323,8 +351,8 @@ public final class ApiBench {
             CountDownLatch connected = new CountDownLatch(watchers);
             AtomicInteger failed = new AtomicInteger();
             int perConn = 100;
-            NettyHttp.Conn[] conns = new NettyHttp.Conn[(watchers + perConn - 1) / perConn];
-            for (int i = 0; i < conns.length; i++) conns[i] = http.connect();
+            NettyHttp.StreamConn[] conns = new NettyHttp.StreamConn[(watchers + perConn - 1) / perConn];
+            for (int i = 0; i < conns.length; i++) conns[i] = http.connectStreams();
             Watcher[] ws = new Watcher[watchers];
             String path = "/api/v1/namespaces/" + ns + "/configmaps?watch=1&allowWatchBookmarks=false&resourceVersion=" + rv;
             long tc = System.nanoTime();
@@ -342,6 +370,28 @@ public final class ApiBench {
             long periodNs = 1_000_000_000L / rate;
             long writes = (long) rate * d.toMillis() / 1000;
             String cmPath = "/api/v1/namespaces/" + ns + "/configmaps";
+            // Warm-up, as the other modes have: the same writes at the same rate, without the stamp the watchers
+            // time (they receive these events but do not count them); a cold server JIT is otherwise what is measured.
+            long warmWrites = (long) rate * warmup.toMillis() / 1000;
+            long w0 = System.nanoTime();
+            for (long i = 0; i < warmWrites; i++) {
+                long wait = w0 + i * periodNs - System.nanoTime();
+                if (wait > 0) Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                final long k = i;
+                inFlight.incrementAndGet();
+                Thread.ofVirtual().start(() -> {
+                    try {
+                        NettyHttp.Conn c = writers[(int) (k % writers.length)];
+                        synchronized (c) { c.send(HttpMethod.POST, cmPath, String.format(CM, "wu-" + run + "-" + k, "")); }
+                    } catch (Exception e) {
+                        // a failed warm-up write is not a figure
+                    } finally {
+                        inFlight.decrementAndGet();
+                    }
+                });
+            }
+            while (inFlight.get() > 0) Thread.sleep(10);
+            Thread.sleep(200);
             long cpu0 = ProcessHandle.current().info().totalCpuDuration().map(Duration::toMillis).orElse(-1L);
             long start = System.nanoTime();
             for (long i = 0; i < writes; i++) {
@@ -390,10 +440,10 @@ public final class ApiBench {
             System.out.println(String.format(Locale.ROOT,
                     "{\"label\":\"watch h2 watchers=%d rate=%d/s\",\"watchers\":%d,\"connected_all\":%b,\"connect_s\":%.2f,\"watch_failures\":%d,"
                             + "\"writes\":%d,\"write_errors\":%d,\"write_s\":%.2f,\"events_expected\":%d,\"events_received\":%d,"
-                            + "\"watchers_complete\":%d,\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"max_ms\":%.2f,\"client_cpu_s\":%.2f,\"elapsed_s\":%.2f}",
+                            + "\"watchers_complete\":%d,\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"max_ms\":%.2f,\"client_cpu_s\":%.2f,\"elapsed_s\":%.2f,\"warmup_s\":%.1f}",
                     watchers, rate, watchers, all, connectS, failed.get(), writes, writeErrors.get(), writeS,
                     writes * watchers, total, complete, Load.pct(merged, 0.5), Load.pct(merged, 0.99), Load.pct(merged, 1.0),
-                    clientCpuS, elapsedS));
+                    clientCpuS, elapsedS, warmup.toMillis() / 1000.0));
         }
     }
 }

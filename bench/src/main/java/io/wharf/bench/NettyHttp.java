@@ -208,6 +208,105 @@ final class NettyHttp implements AutoCloseable {
         }
     }
 
+    /**
+     * A connection for many long-running GETs (watches) as HTTP/2 streams, with no per-stream channel: frames are
+     * handled on the connection's event loop and routed by stream id, and each stream's receive window is returned
+     * in 256 KiB steps (as Go's transport batches its WINDOW_UPDATEs) rather than one WINDOW_UPDATE per DATA frame.
+     * A bench client that costs as little per event as the watchers of a real client would.
+     */
+    final class StreamConn {
+        private static final int RETURN_STEP = 256 << 10;
+        private final Channel channel;
+        private final io.netty.handler.codec.http2.Http2ChannelDuplexHandler codec;
+        private final io.netty.util.collection.IntObjectHashMap<StreamState> streams = new io.netty.util.collection.IntObjectHashMap<>();
+
+        private record StreamState(StreamSink sink, int[] unreturned) {}
+
+        private StreamConn(Channel channel, io.netty.handler.codec.http2.Http2ChannelDuplexHandler codec) {
+            this.channel = channel;
+            this.codec = codec;
+        }
+
+        /** Opens a GET of {@code path} as a new stream; {@code sink} sees its status and body, on the event loop. */
+        void stream(String path, StreamSink sink) {
+            channel.eventLoop().execute(() -> {
+                io.netty.handler.codec.http2.Http2FrameStream st = codec.newStream();
+                io.netty.handler.codec.http2.Http2Headers h = new io.netty.handler.codec.http2.DefaultHttp2Headers()
+                        .method("GET").path(path).scheme("https").authority(server.getHost() + ":" + server.getPort());
+                h.add(HttpHeaderNames.ACCEPT, accept);
+                var f = channel.write(new io.netty.handler.codec.http2.DefaultHttp2HeadersFrame(h, true).stream(st));
+                // the id is assigned by the write, synchronously on the event loop, before any answer can be read
+                streams.put(st.id(), new StreamState(sink, new int[1]));
+                f.addListener(w -> { if (!w.isSuccess()) sink.failed(w.cause()); });
+                channel.flush();
+            });
+        }
+
+        private void read(ChannelHandlerContext ctx, Object msg) {
+            long now = System.nanoTime();
+            try {
+                if (msg instanceof io.netty.handler.codec.http2.Http2HeadersFrame hf) {
+                    StreamState s = streams.get(hf.stream().id());
+                    CharSequence status = hf.headers().status();
+                    if (s != null && status != null) s.sink().status(Integer.parseInt(status.toString()));
+                } else if (msg instanceof io.netty.handler.codec.http2.Http2DataFrame df) {
+                    StreamState s = streams.get(df.stream().id());
+                    if (s == null) return;
+                    if (df.content().isReadable()) s.sink().data(df.content().toString(StandardCharsets.ISO_8859_1), now);
+                    s.unreturned()[0] += df.initialFlowControlledBytes();
+                    if (s.unreturned()[0] >= RETURN_STEP) {
+                        ctx.write(new io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame(s.unreturned()[0]).stream(df.stream()));
+                        s.unreturned()[0] = 0;
+                    }
+                    if (df.isEndStream()) streams.remove(df.stream().id());
+                } else if (msg instanceof io.netty.handler.codec.http2.Http2ResetFrame rf) {
+                    StreamState s = streams.remove(rf.stream().id());
+                    if (s != null) s.sink().failed(new java.io.IOException("stream reset: " + rf.errorCode()));
+                }
+            } finally {
+                io.netty.util.ReferenceCountUtil.release(msg);
+            }
+        }
+
+        void close() {
+            channel.close();
+        }
+    }
+
+    /** An HTTP/2 connection for {@link StreamConn#stream}s (watches). */
+    StreamConn connectStreams() throws Exception {
+        if (!h2) throw new IllegalStateException("streams need h2 here");
+        StreamConn[] holder = new StreamConn[1];
+        io.netty.handler.codec.http2.Http2FrameCodec codec = Http2FrameCodecBuilder.forClient()
+                .initialSettings(Http2Settings.defaultSettings().initialWindowSize(4 << 20)).build();
+        // newStream() is offered to the handler right after the codec (Http2ChannelDuplexHandler)
+        io.netty.handler.codec.http2.Http2ChannelDuplexHandler frames = new io.netty.handler.codec.http2.Http2ChannelDuplexHandler() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                StreamConn c = holder[0];
+                if (c != null) c.read(ctx, msg);
+                else io.netty.util.ReferenceCountUtil.release(msg); // SETTINGS before the connection is set up
+            }
+
+            @Override
+            public void channelReadComplete(ChannelHandlerContext ctx) { ctx.flush(); }
+        };
+        Bootstrap b = new Bootstrap().group(group).channel(channelType).option(ChannelOption.TCP_NODELAY, true)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(ssl.newHandler(ch.alloc(), server.getHost(), server.getPort()), codec, frames);
+                    }
+                });
+        Channel ch = b.connect(server.getHost(), server.getPort()).sync().channel();
+        holder[0] = new StreamConn(ch, frames);
+        SslHandler tls = ch.pipeline().get(SslHandler.class);
+        tls.handshakeFuture().sync();
+        if (!ApplicationProtocolNames.HTTP_2.equals(tls.applicationProtocol())) throw new IllegalStateException("server did not agree to h2");
+        ch.writeAndFlush(new DefaultHttp2WindowUpdateFrame(32 << 20)).sync(); // stream null: the connection window
+        return holder[0];
+    }
+
     /** Connects and finishes the TLS handshake (and ALPN) before returning. */
     Conn connect() throws Exception {
         Bootstrap b = new Bootstrap().group(group).channel(channelType).option(ChannelOption.TCP_NODELAY, true)

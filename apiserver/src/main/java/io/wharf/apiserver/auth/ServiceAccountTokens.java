@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * ServiceAccount tokens: RS256 JWTs signed with the cluster's sa.key, with the claims kube-apiserver issues
+ * ServiceAccount tokens: JWTs signed with the cluster's sa.key (ES256 for an EC key, RS256 for an RSA one), with the claims kube-apiserver issues
  * (iss, sub=system:serviceaccount:NS:NAME, aud, iat, nbf, exp, kubernetes.io{namespace, serviceaccount{name,uid}}).
  */
 public final class ServiceAccountTokens {
@@ -23,14 +23,20 @@ public final class ServiceAccountTokens {
     private static final Base64.Decoder D64 = Base64.getUrlDecoder();
 
     private final KeyPair key;
+    /** The JWS "alg" and the JCA signature that implements it (ES256 signatures are R||S, RFC 7518 section 3.4). */
+    private final String alg;
+    private final String signature;
 
     public ServiceAccountTokens(KeyPair key) {
         this.key = key;
+        boolean ec = "EC".equals(key.getPublic().getAlgorithm());
+        this.alg = ec ? "ES256" : "RS256";
+        this.signature = ec ? "SHA256withECDSAinP1363Format" : "SHA256withRSA";
     }
 
     public String issue(String namespace, String name, String uid, List<String> audiences, long expirationSeconds) {
         long now = Instant.now().getEpochSecond();
-        ObjectNode header = Json.MAPPER.createObjectNode().put("alg", "RS256").put("typ", "JWT");
+        ObjectNode header = Json.MAPPER.createObjectNode().put("alg", alg).put("typ", "JWT");
         ObjectNode claims = Json.MAPPER.createObjectNode();
         claims.put("iss", ISSUER);
         claims.put("sub", "system:serviceaccount:" + namespace + ":" + name);
@@ -44,7 +50,7 @@ public final class ServiceAccountTokens {
         k.putObject("serviceaccount").put("name", name).put("uid", uid == null ? "" : uid);
         String signingInput = B64.encodeToString(Json.bytes(header)) + "." + B64.encodeToString(Json.bytes(claims));
         try {
-            Signature s = Signature.getInstance("SHA256withRSA");
+            Signature s = Signature.getInstance(signature);
             s.initSign(key.getPrivate());
             s.update(signingInput.getBytes(StandardCharsets.US_ASCII));
             return signingInput + "." + B64.encodeToString(s.sign());
@@ -59,8 +65,8 @@ public final class ServiceAccountTokens {
         if (parts.length != 3) return Optional.empty();
         try {
             JsonNode header = Json.MAPPER.readTree(D64.decode(parts[0]));
-            if (!"RS256".equals(header.path("alg").asText())) return Optional.empty();
-            Signature s = Signature.getInstance("SHA256withRSA");
+            if (!alg.equals(header.path("alg").asText())) return Optional.empty();
+            Signature s = Signature.getInstance(signature);
             s.initVerify(key.getPublic());
             s.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
             if (!s.verify(D64.decode(parts[2]))) return Optional.empty();

@@ -67,6 +67,7 @@ public final class ApiHandler implements Consumer<HttpExchange> {
     private final Discovery discovery;
     private final OpenApi openApi;
     private final Metrics metrics;
+    private final WatchFanout fanout;
     private final VersionInfo version;
     private final Map<String, Object> allocLocks = new ConcurrentHashMap<>();
     private volatile boolean ready;
@@ -84,6 +85,7 @@ public final class ApiHandler implements Consumer<HttpExchange> {
         this.version = version;
         this.discovery = new Discovery(registry);
         this.openApi = new OpenApi(registry, kinds, version.gitVersion());
+        this.fanout = new WatchFanout(storage);
     }
 
     public void setReady(boolean ready) { this.ready = ready; }
@@ -585,6 +587,7 @@ public final class ApiHandler implements Consumer<HttpExchange> {
         }
         metrics.watchStarted();
         HttpExchange.Stream out = null;
+        boolean handedOff = false;
         try (w) {
             out = ex.wantsWebSocket() ? ex.upgradeToWebSocket() : ex.stream(200, table ? TABLE_V1 : "application/json", Map.of());
             var closed = ex.closed();
@@ -602,7 +605,34 @@ public final class ApiHandler implements Consumer<HttpExchange> {
             boolean plain = !table && ls.isEverything() && fs.isEverything();
             long lastRev = from;
             long lastBookmark = System.nanoTime();
+            // Shared encoding and batched writes for the common watch (see WatchFanout). A watch behind the fan-out's
+            // position is served here until it has caught up with the cache, then handed over.
+            boolean fanoutable = plain && !ex.wantsWebSocket();
+            boolean tryJoin = fanoutable;
             while (!closed.isDone() && System.nanoTime() < deadline) {
+                if (tryJoin) {
+                    WatchFanout.Member m = null;
+                    try {
+                        m = fanout.join(t, prefix, lastRev, bookmarks, ex);
+                    } catch (WharfException e) {
+                        log.debug("watch {} not joined to the fan-out: {}", ex.uri(), e.toString());
+                        fanoutable = false;
+                    }
+                    if (m != null) {
+                        w.close();
+                        handedOff = true;
+                        WatchFanout.End end = null;
+                        try {
+                            java.util.concurrent.CompletableFuture.anyOf(closed, m.ended).get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+                            end = m.ended.getNow(null);
+                        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                            // the request's timeoutSeconds passed: end normally
+                        } finally {
+                            m.finish(end == null ? null : end.errorEvent(), !ex.http2() && !ex.keepAlive());
+                        }
+                        return;
+                    }
+                }
                 List<WatchEvent> batch;
                 try {
                     batch = w.pollBatch(256, Duration.ofSeconds(1));
@@ -642,6 +672,7 @@ public final class ApiHandler implements Consumer<HttpExchange> {
                     }
                     lastRev = e.revision();
                 }
+                tryJoin = fanoutable && batch.size() < 256; // caught up with what the cache had: try again
                 if (bookmarks && System.nanoTime() - lastBookmark > Duration.ofSeconds(30).toNanos()) {
                     lastBookmark = System.nanoTime();
                     out.write(event("BOOKMARK", bookmark(t, lastRev, false)));
@@ -653,7 +684,7 @@ public final class ApiHandler implements Consumer<HttpExchange> {
             if (out != null) out.write(event("ERROR", ApiException.from(e).status()));
             else throw e;
         } finally {
-            if (out != null) out.end();
+            if (out != null && !handedOff) out.end();
             metrics.watchEnded();
         }
     }
@@ -664,7 +695,7 @@ public final class ApiHandler implements Consumer<HttpExchange> {
         return l;
     }
 
-    private static ObjectNode bookmark(ResourceType t, long rev, boolean initialEnd) {
+    static ObjectNode bookmark(ResourceType t, long rev, boolean initialEnd) {
         ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("kind", t.kind());
         o.put("apiVersion", t.apiVersion());
@@ -674,7 +705,7 @@ public final class ApiHandler implements Consumer<HttpExchange> {
         return o;
     }
 
-    private static byte[] rawEvent(String type, byte[] obj) {
+    static byte[] rawEvent(String type, byte[] obj) {
         byte[] head = ("{\"type\":\"" + type + "\",\"object\":").getBytes(StandardCharsets.US_ASCII);
         byte[] out = new byte[head.length + obj.length + 2];
         System.arraycopy(head, 0, out, 0, head.length);
@@ -684,7 +715,7 @@ public final class ApiHandler implements Consumer<HttpExchange> {
         return out;
     }
 
-    private static byte[] event(String type, JsonNode obj) {
+    static byte[] event(String type, JsonNode obj) {
         ObjectNode e = Json.MAPPER.createObjectNode();
         e.put("type", type);
         e.set("object", obj);
@@ -886,11 +917,22 @@ public final class ApiHandler implements Consumer<HttpExchange> {
         return slash > 0 ? ua.substring(0, slash) : ua;
     }
 
+    /** Namespace key -> {modRevision, 1 if terminating}: each create reads the Namespace, decoding it only when it changed. */
+    private final Map<String, long[]> namespaceStates = new ConcurrentHashMap<>();
+
     private void requireActiveNamespace(String ns) {
         ResourceType nsType = registry.byResource("", "v1", "namespaces").map(ResourceRegistry.Entry::type).orElse(null);
         if (nsType == null) return;
-        ObjectNode n = storage.get(nsType, null, ns).orElseThrow(() -> ApiException.notFound(nsType, ns));
-        if (n.path("metadata").has("deletionTimestamp") || "Terminating".equals(n.path("status").path("phase").asText()))
+        KeyValue kv = storage.store().get(Storage.key(nsType, null, ns)).orElseThrow(() -> ApiException.notFound(nsType, ns));
+        long[] st = namespaceStates.get(kv.key());
+        if (st == null || st[0] != kv.modRevision()) {
+            ObjectNode n = storage.decode(nsType, kv);
+            boolean terminating = n.path("metadata").has("deletionTimestamp") || "Terminating".equals(n.path("status").path("phase").asText());
+            if (namespaceStates.size() > 10_000) namespaceStates.clear();
+            st = new long[]{kv.modRevision(), terminating ? 1 : 0};
+            namespaceStates.put(kv.key(), st);
+        }
+        if (st[1] == 1)
             throw new ApiException(ErrorKind.PERMISSION_DENIED, 403, "Forbidden",
                     "unable to create new content in namespace " + ns + " because it is being terminated", null);
     }

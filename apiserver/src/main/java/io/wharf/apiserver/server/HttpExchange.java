@@ -64,6 +64,9 @@ public final class HttpExchange {
     public byte[] body() { return body; }
     public X509Certificate[] peerCerts() { return peerCerts; }
     public boolean http2() { return http2; }
+    /** The response's channel (an HTTP/2 stream's child channel, or the HTTP/1.1 connection): for {@link WatchFanout}. */
+    Channel channel() { return channel; }
+    boolean keepAlive() { return keepAlive; }
     public boolean responded() { return responded; }
     public int status() { return status; }
 
