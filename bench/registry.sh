@@ -6,7 +6,7 @@
 #     goes up each time) and then warmed by a 1 MiB push to another repository; the pull target removed before every pull;
 #   - 1,000 manifest GETs by tag from 32 concurrent connections (io.wharf.bench.RegistryBench): p50/p99, median of
 #     GET_RUNS runs;
-#   - registry RSS: idle just after start (alone), and after the runs;
+#   - registry RSS: idle 1 s after it answers (alone), again ~5 s after start, and after the runs;
 #   - ENGINES=1 (default): `docker pull` of the image (including unpacking) from the distribution registry through
 #     Wharf's engine and then through dockerd 20.10 (each started here, alone, temp roots), image removed before each
 #     of RUNS pulls (plus one warm-up pull).
@@ -91,6 +91,9 @@ mib=$(python3 -c "print('%.1f' % ($bytes/1048576))")
 echo "# $(date -u +%FT%TZ) loadavg $(cut -d' ' -f1-3 /proc/loadavg), RUNS=$RUNS GET_RUNS=$GET_RUNS, image $mib MiB (umoci $(python3 -c "print('%.1f' % ($(now)-$t0))") s)"
 start_wharf; sleep 1; w_idle=$(rss_mb "$wpid")
 start_dist; sleep 1; d_idle=$(rss_mb "$dpid")
+# and once the start-up is really over: a JVM is still compiling its start-up code 1 s after it answers, and its
+# compiler arenas go back to the OS only after that (bin/wharf runs the registry with -XX:TrimNativeHeapInterval)
+sleep 3; w_idle5=$(rss_mb "$wpid"); d_idle5=$(rss_mb "$dpid")
 
 SK="skopeo copy -q --dest-tls-verify=false --src-tls-verify=false"
 w_push=() d_push=() w_pull=() d_pull=()
@@ -169,6 +172,7 @@ for f in p50_ms p99_ms rps; do
 done
 printf '%-44s %10s %10s\n' "  GET errors (all runs)" "$(errs "$work/w-get.jsonl")" "$(errs "$work/d-get.jsonl")"
 printf '%-44s %10s %10s %8s\n' "registry RSS idle, fresh start (MB)" "$w_idle" "$d_idle" "$(ratio "$w_idle" "$d_idle")"
+printf '%-44s %10s %10s %8s\n' "registry RSS idle, ~5 s after start (MB)" "$w_idle5" "$d_idle5" "$(ratio "$w_idle5" "$d_idle5")"
 printf '%-44s %10s %10s %8s\n' "registry RSS after the runs (MB)" "$w_busy" "$d_busy" "$(ratio "$w_busy" "$d_busy")"
 if [ "$ENGINES" = 1 ]; then
   ep=$([ ${#e_pull[@]} -gt 0 ] && median "${e_pull[@]}" || echo -); kp=$([ ${#k_pull[@]} -gt 0 ] && median "${k_pull[@]}" || echo -)

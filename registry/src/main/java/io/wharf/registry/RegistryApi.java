@@ -256,16 +256,52 @@ final class RegistryApi {
 
     private void getManifest(Exchange ex, Route.Manifest r) {
         RegistryStorage.StoredManifest m = storage.getManifest(r.name(), r.ref());
-        List<String> accept = new ArrayList<>();
-        for (String v : ex.request.headers().getAll(HttpHeaderNames.ACCEPT)) {
-            for (String part : v.split(",")) accept.add(part.split(";", 2)[0].trim());
-        }
-        boolean explicit = accept.stream().anyMatch(RegistryStorage.MANIFEST_TYPES::contains);
-        if (explicit && !accept.contains(m.mediaType()) && !accept.contains("*/*")) {
+        List<String> accept = accepted(ex);
+        if (!acceptable(accept, m)) {
             // a client that cannot read indexes gets the linux/amd64 image, as distribution does for old clients
             m = platformChild(r.name(), m, accept).orElseThrow(() -> new RegistryException(ErrorCode.MANIFEST_UNKNOWN,
                     "manifest is " + storage.getManifest(r.name(), r.ref()).mediaType() + ", which the Accept header excludes", null));
         }
+        respondManifest(ex, m);
+    }
+
+    /**
+     * Event loop: answers a manifest GET or HEAD straight from memory (the link and manifest caches of
+     * {@link RegistryStorage}), sparing the hop to a virtual thread and back that dominates a small response.
+     * Returns false, having sent nothing, whenever anything would need storage, authentication or an error
+     * response: the request then takes the ordinary path.
+     */
+    boolean serveFromMemory(Exchange ex) {
+        HttpMethod m = ex.request.method();
+        if (!(auth instanceof Authenticator.None) || !(m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD))) return false;
+        String uri = ex.request.uri();
+        if (!uri.contains("/manifests/")) return false;
+        try {
+            if (!(Route.parse(new QueryStringDecoder(uri).path()) instanceof Route.Manifest r)) return false;
+            RegistryStorage.StoredManifest sm = storage.cachedManifest(r.name(), r.ref());
+            if (sm == null || !acceptable(accepted(ex), sm)) return false;
+            respondManifest(ex, sm);
+            return true;
+        } catch (RuntimeException e) {
+            return false; // an invalid name or reference: the ordinary path answers with the spec's error
+        }
+    }
+
+    private static List<String> accepted(Exchange ex) {
+        List<String> accept = new ArrayList<>();
+        for (String v : ex.request.headers().getAll(HttpHeaderNames.ACCEPT)) {
+            for (String part : v.split(",")) accept.add(part.split(";", 2)[0].trim());
+        }
+        return accept;
+    }
+
+    /** Whether the Accept header admits the manifest as it is (no header, or none naming a manifest type, admits all). */
+    private static boolean acceptable(List<String> accept, RegistryStorage.StoredManifest m) {
+        boolean explicit = accept.stream().anyMatch(RegistryStorage.MANIFEST_TYPES::contains);
+        return !explicit || accept.contains(m.mediaType()) || accept.contains("*/*");
+    }
+
+    private static void respondManifest(Exchange ex, RegistryStorage.StoredManifest m) {
         HttpHeaders h = Exchange.headers();
         h.set("Docker-Content-Digest", m.digest().toString());
         h.set(HttpHeaderNames.ETAG, "\"" + m.digest() + "\"");

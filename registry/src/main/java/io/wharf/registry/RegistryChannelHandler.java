@@ -62,7 +62,7 @@ final class RegistryChannelHandler extends ChannelInboundHandlerAdapter {
                 current = null;
                 return;
             }
-            Thread.ofVirtual().name("registry-" + req.method()).start(() -> api.serve(ex));
+            if (!api.serveFromMemory(ex)) Thread.ofVirtual().name("registry-" + req.method()).start(() -> api.serve(ex));
         }
         if (msg instanceof HttpContent c) {
             if (current == null) {

@@ -23,6 +23,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.regex.Pattern;
@@ -58,6 +59,19 @@ public final class RegistryStorage {
     /** Manifests by digest: immutable, so caching them needs no invalidation except by GC. */
     private final Map<Digest, StoredManifest> manifestCache = new ConcurrentHashMap<>();
     private static final int MANIFEST_CACHE_ENTRIES = 4096;
+    /**
+     * The manifest links as read from storage, so a manifest GET reads no file: {@code repo:tag} -> the digest its
+     * tag link names, {@code repo@digest} -> that digest when its revision link exists (only positive answers are
+     * kept). An entry is good only while {@link #linksVersion} still has the value read before its link was: every
+     * change that can remove or redirect a link (manifest PUT by tag, manifest DELETE, GC) bumps the version after
+     * touching storage, so an entry read before the change is never used after it, whatever the interleaving (a
+     * reader that raced the writer stored the old version with it). New links need no bump: nothing cached says
+     * they are absent.
+     */
+    private final Map<String, LinkEntry> linkCache = new ConcurrentHashMap<>();
+    private final AtomicLong linksVersion = new AtomicLong();
+
+    private record LinkEntry(Digest digest, long version) {}
 
     public RegistryStorage(StorageDriver driver, Clock clock) {
         this.driver = driver;
@@ -555,7 +569,13 @@ public final class RegistryStorage {
             if (refs.subject() != null) {
                 putLink(referrersDir(n, refs.subject()) + "/" + digest.algorithm() + "-" + digest.hex(), digest);
             }
-            if (ref instanceof ManifestRef.Tag(String tag)) putLink(tagLink(n, tag), digest);
+            if (ref instanceof ManifestRef.Tag(String tag)) {
+                try {
+                    putLink(tagLink(n, tag), digest);
+                } finally {
+                    linksChanged(); // even after a failure: the link may have changed before it
+                }
+            }
         } catch (IOException e) {
             throw io(e);
         } finally {
@@ -573,14 +593,65 @@ public final class RegistryStorage {
     /** Resolves a tag or digest within the repository; MANIFEST_UNKNOWN (or NAME_UNKNOWN) when absent. */
     public Digest resolve(RepositoryName n, ManifestRef ref) {
         Digest d = switch (ref) {
-            case ManifestRef.Tag(String tag) -> readLink(driver, tagLink(n, tag)).orElse(null);
-            case ManifestRef.ByDigest(Digest dg) -> exists(revisionLink(n, dg)) ? dg : null;
+            case ManifestRef.Tag(String tag) -> resolveTag(n, tag);
+            case ManifestRef.ByDigest(Digest dg) -> resolveDigest(n, dg);
         };
         if (d == null) {
             if (!repositoryExists(n)) throw new RegistryException(ErrorCode.NAME_UNKNOWN, null, n.value());
             throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, null, ref instanceof ManifestRef.Tag t ? t.tag() : ((ManifestRef.ByDigest) ref).digest().toString());
         }
         return d;
+    }
+
+    private static String linkKey(RepositoryName n, ManifestRef ref) {
+        // ':' occurs in no repository name or tag, '@' in no repository name or digest: the keys cannot collide
+        return switch (ref) {
+            case ManifestRef.Tag(String tag) -> n.value() + ':' + tag;
+            case ManifestRef.ByDigest(Digest d) -> n.value() + '@' + d;
+        };
+    }
+
+    private Digest cachedLink(String key) {
+        LinkEntry e = linkCache.get(key);
+        return e != null && e.version() == linksVersion.get() ? e.digest() : null;
+    }
+
+    private Digest resolveTag(RepositoryName n, String tag) {
+        String key = linkKey(n, new ManifestRef.Tag(tag));
+        long version = linksVersion.get();
+        Digest d = cachedLink(key);
+        if (d != null) return d;
+        d = readLink(driver, tagLink(n, tag)).orElse(null);
+        if (d != null) cacheLink(key, d, version);
+        return d;
+    }
+
+    private Digest resolveDigest(RepositoryName n, Digest dg) {
+        String key = linkKey(n, new ManifestRef.ByDigest(dg));
+        long version = linksVersion.get();
+        if (cachedLink(key) != null) return dg;
+        if (!exists(revisionLink(n, dg))) return null;
+        cacheLink(key, dg, version);
+        return dg;
+    }
+
+    private void cacheLink(String key, Digest d, long versionBeforeRead) {
+        if (linkCache.size() >= MANIFEST_CACHE_ENTRIES) linkCache.clear();
+        linkCache.put(key, new LinkEntry(d, versionBeforeRead));
+    }
+
+    /** After links on storage changed or went away: every cached link is read again. */
+    private void linksChanged() {
+        linksVersion.incrementAndGet();
+    }
+
+    /**
+     * The manifest a GET of {@code ref} returns, when both its link and its bytes are in memory; null when storage
+     * would have to be read (or the manifest does not exist). Never blocks: callable from an event loop.
+     */
+    StoredManifest cachedManifest(RepositoryName n, ManifestRef ref) {
+        Digest d = cachedLink(linkKey(n, ref));
+        return d == null ? null : manifestCache.get(d);
     }
 
     public StoredManifest getManifest(RepositoryName n, ManifestRef ref) {
@@ -616,6 +687,14 @@ public final class RegistryStorage {
      */
     public void deleteManifest(RepositoryName n, ManifestRef ref) {
         Digest d = resolve(n, ref);
+        try {
+            deleteManifestLinks(n, ref, d);
+        } finally {
+            linksChanged();
+        }
+    }
+
+    private void deleteManifestLinks(RepositoryName n, ManifestRef ref, Digest d) {
         if (ref instanceof ManifestRef.Tag(String tag)) {
             deleteQuietly(tagsDir(n) + "/" + tag);
             return;
@@ -718,5 +797,6 @@ public final class RegistryStorage {
 
     void forget(Digest d) {
         manifestCache.remove(d);
+        linksChanged();
     }
 }

@@ -52,27 +52,61 @@ public final class FilesystemDriver implements StorageDriver {
         }
     }
 
+    /**
+     * Like {@link AtomicFiles#write} (temporary sibling, fsync, rename, fsync the directory), with the parents it
+     * creates made durable too. The new directories are fsynced after the temporary file: that file's fsync already
+     * commits the journal transaction holding the mkdirs (ext4, xfs), so theirs cost little instead of one journal
+     * commit each; all of them precede the rename, so the name never appears in a directory a crash could lose.
+     */
     @Override
     public void putContent(String path, byte[] content) throws IOException {
         Path p = resolve(path);
-        mkdirs(p.getParent());
-        AtomicFiles.write(p, content);
+        Path dir = p.getParent();
+        List<Path> created = createDirs(dir);
+        Path tmp = dir.resolve("." + p.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + Thread.currentThread().threadId());
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+                ByteBuffer buf = ByteBuffer.wrap(content);
+                while (buf.hasRemaining()) ch.write(buf);
+                ch.force(true);
+            }
+            fsyncParents(created);
+            Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        AtomicFiles.fsyncDir(dir);
+    }
+
+    /** Creates missing parents and makes their entries durable before returning. */
+    private void mkdirs(Path dir) throws IOException {
+        fsyncParents(createDirs(dir));
     }
 
     /**
-     * Creates missing parents and fsyncs each new directory's parent, so a file renamed into a new directory
-     * cannot vanish in a crash together with a directory entry that never reached the disk.
+     * Creates the missing directories down to {@code dir}, outermost first, and returns them; their entries are not
+     * durable until {@link #fsyncParents}. A directory another thread created meanwhile is returned too: its creator
+     * may not have fsynced its parent yet, and we are about to rely on it.
      */
-    private void mkdirs(Path dir) throws IOException {
-        if (Files.isDirectory(dir)) return;
+    private List<Path> createDirs(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) return List.of();
         if (!dir.startsWith(root)) throw new IOException("outside the storage root: " + dir);
-        mkdirs(dir.getParent());
+        List<Path> created = new ArrayList<>(createDirs(dir.getParent()));
         try {
             Files.createDirectory(dir);
         } catch (java.nio.file.FileAlreadyExistsException raced) {
-            return;
+            if (!Files.isDirectory(dir)) throw raced;
         }
-        AtomicFiles.fsyncDir(dir.getParent());
+        created.add(dir);
+        return created;
+    }
+
+    /** fsyncs the parent of each new directory, so a crash cannot lose the directory with what is put in it. */
+    private static void fsyncParents(List<Path> created) throws IOException {
+        java.util.Set<Path> parents = new java.util.LinkedHashSet<>();
+        for (Path d : created) parents.add(d.getParent());
+        for (Path parent : parents) AtomicFiles.fsyncDir(parent);
     }
 
     @Override
@@ -105,6 +139,7 @@ public final class FilesystemDriver implements StorageDriver {
     private static final class FsWriter implements FileWriter {
         private final Path file;
         private final FileChannel ch;
+        private final Writeback writeback;
         private long size;
         private boolean closed;
 
@@ -112,6 +147,7 @@ public final class FilesystemDriver implements StorageDriver {
             this.file = file;
             this.ch = ch;
             this.size = ch.size();
+            this.writeback = new Writeback(file, size);
         }
 
         @Override
@@ -123,6 +159,7 @@ public final class FilesystemDriver implements StorageDriver {
         public void write(ByteBuffer src) throws IOException {
             if (closed) throw new IOException("writer closed");
             while (src.hasRemaining()) size += ch.write(src);
+            writeback.written(size);
         }
 
         @Override
@@ -140,6 +177,7 @@ public final class FilesystemDriver implements StorageDriver {
         public void close() throws IOException {
             if (!closed) {
                 closed = true;
+                writeback.close();
                 ch.close();
             }
         }

@@ -34,4 +34,24 @@ class FilesystemDriverTest extends StorageDriverContract {
         d.putContent("r/link", "ok".getBytes());
         assertEquals(java.util.List.of("r/link"), d.list("r"));
     }
+
+    @Test
+    void largeWritesWithEarlyWritebackKeepEveryByte() throws IOException {
+        // past Writeback.STEP several times, in odd-sized pieces, across two appending writers
+        assertTrue(Writeback.available(), "sync_file_range is reachable through the FFM API on Linux");
+        java.util.Random rnd = new java.util.Random(42);
+        byte[] all = new byte[(int) (Writeback.STEP * 2 + 12345)];
+        rnd.nextBytes(all);
+        int half = all.length / 2 + 7;
+        try (StorageDriver.FileWriter w = d.writer("up/data", false)) {
+            for (int off = 0; off < half; off += 100_003) w.write(java.nio.ByteBuffer.wrap(all, off, Math.min(100_003, half - off)));
+        }
+        try (StorageDriver.FileWriter w = d.writer("up/data", true)) {
+            assertEquals(half, w.size());
+            w.write(java.nio.ByteBuffer.wrap(all, half, all.length - half));
+            w.commit();
+            assertEquals(all.length, w.size());
+        }
+        assertArrayEquals(all, Files.readAllBytes(dir.resolve("up/data")));
+    }
 }
