@@ -84,6 +84,10 @@ public final class ControllersBench {
         AtomicLong first = new AtomicLong(), last = new AtomicLong(), lastRequest = new AtomicLong();
         AtomicInteger requests = new AtomicInteger();
         CountDownLatch all = new CountDownLatch(1);
+        // inside `wharf server` the controllers share the JVM with the API server, which installs its heap governor
+        // (a full collection when the old generation doubles) for the whole process: the same here, so that this
+        // process's RSS is the controllers' share of what `wharf server` would hold
+        io.wharf.apiserver.HeapGovernor.installOnce();
         ControllerManager cm = ControllerManager.fromKubeconfig(kubeconfig, ControllerManager.Options.defaults());
         // the start: the scheduler's first bind request (the writer's hook sees each bind as it is sent)
         cm.writer().onWrite(w -> {

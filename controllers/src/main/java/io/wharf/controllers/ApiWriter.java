@@ -88,28 +88,64 @@ public final class ApiWriter {
 
     /** POST pods/{name}/binding. */
     public void bind(io.fabric8.kubernetes.api.model.Pod pod, String node) {
-        for (Consumer<Write> l : listeners) l.accept(new Write("bind", "pod", pod.getMetadata().getNamespace(), pod.getMetadata().getName() + "->" + node));
-        var binding = new io.fabric8.kubernetes.api.model.BindingBuilder()
-                .withNewMetadata().withName(pod.getMetadata().getName()).withNamespace(pod.getMetadata().getNamespace())
-                .withUid(pod.getMetadata().getUid()).endMetadata()
-                .withNewTarget().withApiVersion("v1").withKind("Node").withName(node).endTarget().build();
+        String ns = pod.getMetadata().getNamespace(), name = pod.getMetadata().getName();
+        for (Consumer<Write> l : listeners) l.accept(new Write("bind", "pod", ns, name + "->" + node));
+        // the Binding written as text: it is five strings, and the scheduler sends one per pod (Jackson's
+        // serializer for it was a tenth of the scheduler's CPU in a burst of binds)
+        String body = "{\"kind\":\"Binding\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":" + jsonString(name) + ",\"namespace\":" + jsonString(ns)
+                + (pod.getMetadata().getUid() == null ? "" : ",\"uid\":" + jsonString(pod.getMetadata().getUid()))
+                + "},\"target\":{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"name\":" + jsonString(node) + "}}";
         // POST pods/{name}/binding, the subresource kube-scheduler uses (fabric8's bindings() posts to the older
         // namespaces/{ns}/bindings collection, which not every server serves)
-        String url = client.getConfiguration().getMasterUrl().replaceAll("/+$", "") + "/api/v1/namespaces/"
-                + pod.getMetadata().getNamespace() + "/pods/" + pod.getMetadata().getName() + "/binding";
+        send("POST", "/api/v1/namespaces/" + ns + "/pods/" + name + "/binding", "application/json", body, "binding " + name + " to " + node);
+    }
+
+    /**
+     * PATCH with a JSON merge patch ({@code application/merge-patch+json}) at {@code path} (from the API root, e.g.
+     * {@code /api/v1/namespaces/ns/pods/p/status}), the answer not decoded: for writers that need nothing back and
+     * whose last write wins anyway, as a kubelet's status reports and lease renewals (the node simulator's).
+     * A status of 300 or more throws a KubernetesClientException with that code.
+     */
+    public void mergePatch(String kind, String namespace, String name, String path, String patchJson) {
+        for (Consumer<Write> l : listeners) l.accept(new Write("patch", kind, namespace, name));
+        send("PATCH", path, "application/merge-patch+json", patchJson, "patching " + kind + " " + name);
+    }
+
+    private volatile String apiRoot;
+
+    private void send(String method, String path, String contentType, String body, String what) {
+        String root = apiRoot;
+        if (root == null) apiRoot = root = client.getConfiguration().getMasterUrl().replaceAll("/+$", "");
         var http = client.getHttpClient();
-        var req = http.newHttpRequestBuilder().uri(url).post("application/json", io.fabric8.kubernetes.client.utils.Serialization.asJson(binding)).build();
+        var req = http.newHttpRequestBuilder().uri(root + path).method(method, contentType, body).build();
         io.fabric8.kubernetes.client.http.HttpResponse<String> resp;
         try {
             resp = http.sendAsync(req, String.class).get(30, java.util.concurrent.TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new io.fabric8.kubernetes.client.KubernetesClientException("interrupted binding " + pod.getMetadata().getName());
+            throw new io.fabric8.kubernetes.client.KubernetesClientException("interrupted " + what);
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new io.fabric8.kubernetes.client.KubernetesClientException("binding " + pod.getMetadata().getName() + ": " + e.getMessage(), e);
+            throw new io.fabric8.kubernetes.client.KubernetesClientException(what + ": " + e.getMessage(), e);
         }
         if (resp.code() >= 300)
-            throw new io.fabric8.kubernetes.client.KubernetesClientException("binding " + pod.getMetadata().getName() + " to " + node + ": " + resp.body(), resp.code(), null);
+            throw new io.fabric8.kubernetes.client.KubernetesClientException(what + ": " + resp.body(), resp.code(), null);
+    }
+
+    /** A JSON string literal. */
+    public static String jsonString(String s) {
+        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                default -> {
+                    if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+                    else b.append(c);
+                }
+            }
+        }
+        return b.append('"').toString();
     }
 
     /** A 403 because the namespace is being deleted (NamespaceTerminatingCause): controllers drop such creates quietly. */

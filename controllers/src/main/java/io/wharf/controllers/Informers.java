@@ -15,10 +15,12 @@ import java.util.concurrent.TimeoutException;
 /**
  * One shared informer per type for all controllers (client-go's SharedInformerFactory): the caches they read, and
  * the handlers that enqueue keys. Informers are created lazily ({@link #of}) and started together ({@link #start}).
- * Cached objects are shared and read-only: copy before changing.
+ * Cached objects are shared and read-only: copy before changing. They are slimmed on the way in ({@link CacheTransform}:
+ * no managedFields, canonical strings).
  */
 public final class Informers implements AutoCloseable {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Informers.class);
+    static final long LIST_PAGE = 500;
     private final KubernetesClient client;
     private final Map<Class<?>, SharedIndexInformer<?>> informers = new LinkedHashMap<>();
     private final long resyncMillis;
@@ -36,7 +38,11 @@ public final class Informers implements AutoCloseable {
     @SuppressWarnings("unchecked")
     public synchronized <T extends HasMetadata> SharedIndexInformer<T> of(Class<T> type) {
         return (SharedIndexInformer<T>) informers.computeIfAbsent(type, t -> {
-            SharedIndexInformer<T> inf = client.resources(type).inAnyNamespace().runnableInformer(resyncMillis);
+            // the initial list in pages of 500, as client-go's reflector asks: one 10,000-pod list decoded whole (before
+            // any slimming) was the controller manager's peak heap, and the heap, once grown, is not given back
+            SharedIndexInformer<T> inf = client.resources(type).inAnyNamespace().withLimit(LIST_PAGE).runnableInformer(resyncMillis);
+            // one slimmed copy of each object, shared by the store and the handlers (CacheTransform)
+            inf.itemStore(CacheTransform.itemStore());
             if (started) inf.start();
             return inf;
         });

@@ -27,6 +27,13 @@ final class NodeInfo {
         }
     }
 
+    /** Pods with required anti-affinity on all the scheduler's nodes, so that a cycle can skip looking for them when there are none. */
+    private final java.util.concurrent.atomic.AtomicInteger antiAffinityTotal;
+
+    NodeInfo() { this(new java.util.concurrent.atomic.AtomicInteger()); }
+
+    NodeInfo(java.util.concurrent.atomic.AtomicInteger antiAffinityTotal) { this.antiAffinityTotal = antiAffinityTotal; }
+
     volatile Node node;
     volatile Allocatable allocatable = new Allocatable(0, 0, 110);
 
@@ -53,7 +60,10 @@ final class NodeInfo {
         OwnerReference r = Pods.controllerRef(p);
         PodEntry e = new PodEntry(uid, Resources.requests(p), Resources.nonZeroRequests(p), hostPorts(p), r == null ? null : r.getUid(), p);
         pods.put(uid, e);
-        if (hasRequiredAntiAffinity(p)) antiAffinityPods.put(uid, p);
+        if (hasRequiredAntiAffinity(p)) {
+            antiAffinityPods.put(uid, p);
+            antiAffinityTotal.incrementAndGet();
+        }
         requested = requested.plus(e.requests());
         nonZeroRequested = nonZeroRequested.plus(e.nonZero());
     }
@@ -61,7 +71,7 @@ final class NodeInfo {
     synchronized void remove(String uid) {
         PodEntry e = pods.remove(uid);
         if (e == null) return;
-        antiAffinityPods.remove(uid);
+        if (antiAffinityPods.remove(uid) != null) antiAffinityTotal.decrementAndGet();
         requested = requested.minus(e.requests());
         nonZeroRequested = nonZeroRequested.minus(e.nonZero());
     }

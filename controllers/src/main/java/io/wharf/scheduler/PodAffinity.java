@@ -31,7 +31,7 @@ final class PodAffinity {
     private final Set<Domain> existingAntiDomains = new HashSet<>();
     private final boolean active;
 
-    private PodAffinity(Pod pod, Iterable<NodeInfo> nodes) {
+    private PodAffinity(Pod pod, Iterable<NodeInfo> nodes, boolean existingAntiAffinity) {
         var aff = pod.getSpec().getAffinity();
         affinity = aff == null || aff.getPodAffinity() == null || aff.getPodAffinity().getRequiredDuringSchedulingIgnoredDuringExecution() == null
                 ? List.of() : aff.getPodAffinity().getRequiredDuringSchedulingIgnoredDuringExecution();
@@ -43,7 +43,8 @@ final class PodAffinity {
         }
         boolean any = !affinity.isEmpty() || !anti.isEmpty();
         boolean own = any; // with no terms of its own the pod only needs the (few) pods with anti-affinity
-        for (NodeInfo ni : nodes) {
+        // and with none of those placed anywhere there is nothing to look at (the common case: no walk of every node)
+        for (NodeInfo ni : own || existingAntiAffinity ? nodes : List.<NodeInfo>of()) {
             if (ni.node == null) continue;
             Map<String, String> labels = labels(ni.node);
             for (Pod q : own ? ni.podList() : ni.antiAffinityPodList()) {
@@ -66,7 +67,10 @@ final class PodAffinity {
         active = any;
     }
 
-    static PodAffinity of(Pod pod, Iterable<NodeInfo> nodes) { return new PodAffinity(pod, nodes); }
+    static PodAffinity of(Pod pod, Iterable<NodeInfo> nodes) { return new PodAffinity(pod, nodes, true); }
+
+    /** As {@link #of(Pod, Iterable)}; {@code existingAntiAffinity} false says no placed pod has required anti-affinity. */
+    static PodAffinity of(Pod pod, Iterable<NodeInfo> nodes, boolean existingAntiAffinity) { return new PodAffinity(pod, nodes, existingAntiAffinity); }
 
     /** A term of {@code owner} selects {@code candidate}: its namespaces (default the owner's) and label selector. */
     private static boolean matches(PodAffinityTerm t, Pod owner, Pod candidate) {

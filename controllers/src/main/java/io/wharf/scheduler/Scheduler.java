@@ -84,19 +84,25 @@ public final class Scheduler implements AutoCloseable {
     private final java.util.concurrent.Semaphore binds = new java.util.concurrent.Semaphore(Integer.getInteger("wharf.scheduler.binds", 16));
     private Thread loop;
     private Thread timer;
+    /** Placed pods with required anti-affinity terms (every incoming pod must respect them): usually none. */
+    private final java.util.concurrent.atomic.AtomicInteger antiAffinityPods = new java.util.concurrent.atomic.AtomicInteger();
+
+    private NodeInfo newNodeInfo() { return new NodeInfo(antiAffinityPods); }
 
     public Scheduler(Informers informers, ApiWriter writer, Clock clock) {
         this.informers = informers;
         this.writer = writer;
         this.clock = clock;
-        this.events = new EventRecorder(writer, NAME, clock);
+        // Scheduled / FailedScheduling events go through a queue of their own (client-go's broadcaster: 1000 queued,
+        // the rest dropped), so that a burst of binds is not slowed by, nor doubled in API writes by, its events
+        this.events = EventRecorder.async(writer, NAME, clock, 1000);
         informers.of(Node.class).addEventHandler(new ResourceEventHandler<>() {
             @Override public void onAdd(Node n) {
-                nodes.computeIfAbsent(n.getMetadata().getName(), k -> new NodeInfo()).setNode(n);
+                nodes.computeIfAbsent(n.getMetadata().getName(), k -> newNodeInfo()).setNode(n);
                 nodeAdded();
             }
             @Override public void onUpdate(Node a, Node b) {
-                nodes.computeIfAbsent(b.getMetadata().getName(), k -> new NodeInfo()).setNode(b);
+                nodes.computeIfAbsent(b.getMetadata().getName(), k -> newNodeInfo()).setNode(b);
                 if (!Objects.equals(a.getMetadata().getLabels(), b.getMetadata().getLabels()) || !Objects.equals(a.getSpec(), b.getSpec())
                         || !Objects.equals(allocatable(a), allocatable(b))) moveAllToActive();
             }
@@ -155,7 +161,7 @@ public final class Scheduler implements AutoCloseable {
             NodeInfo old = nodes.get(prev);
             if (old != null) old.remove(uid);
         }
-        nodes.computeIfAbsent(node, k -> new NodeInfo()).add(p);
+        nodes.computeIfAbsent(node, k -> newNodeInfo()).add(p);
     }
 
     private void unplace(String uid) {
@@ -238,7 +244,7 @@ public final class Scheduler implements AutoCloseable {
     }
 
     public void start() {
-        for (Node n : informers.list(Node.class)) nodes.computeIfAbsent(n.getMetadata().getName(), k -> new NodeInfo()).setNode(n);
+        for (Node n : informers.list(Node.class)) nodes.computeIfAbsent(n.getMetadata().getName(), k -> newNodeInfo()).setNode(n);
         for (Pod p : informers.list(Pod.class)) podChanged(p);
         loop = Thread.ofPlatform().name("scheduler").daemon().start(this::run);
         timer = Thread.ofVirtual().name("scheduler-flush").start(() -> {
@@ -318,7 +324,7 @@ public final class Scheduler implements AutoCloseable {
         // percentageOfNodesToScore: on big clusters stop once enough feasible nodes are found, starting where the
         // previous cycle stopped so that every node gets its turn (schedule_one.go numFeasibleNodesToFind)
         int want = numFeasibleNodesToFind(all.size());
-        PodAffinity podAffinity = PodAffinity.of(pod, all);
+        PodAffinity podAffinity = PodAffinity.of(pod, all, antiAffinityPods.get() > 0);
         int start = Math.floorMod(nextStartNodeIndex, all.size());
         int evaluated = 0;
         for (int idx = 0; idx < all.size() && feasible.size() < want; idx++) {
@@ -491,5 +497,6 @@ public final class Scheduler implements AutoCloseable {
         }
         if (loop != null) loop.interrupt();
         if (timer != null) timer.interrupt();
+        events.close();
     }
 }

@@ -53,6 +53,33 @@ class NodeSimulatorTest {
     }
 
     @Test
+    @Timeout(60)
+    void renewsLeasesAndReportsStatusWithPatches() throws Exception {
+        try (TestCluster c = new TestCluster();
+             NodeSimulator sim = new NodeSimulator(c.client, "lp-sim", 1,
+                     NodeSimulator.Options.defaults().withLeaseInterval(Duration.ofMillis(300)), Clock.systemUTC())) {
+            sim.writer().onWrite(c.writes::add);
+            sim.start();
+            var first = c.client.leases().inNamespace("kube-node-lease").withName("lp-sim-0").get().getSpec().getRenewTime();
+            TestCluster.await("lease renewed", Duration.ofSeconds(10), () ->
+                    !c.client.leases().inNamespace("kube-node-lease").withName("lp-sim-0").get().getSpec().getRenewTime().equals(first));
+            var lease = c.client.leases().inNamespace("kube-node-lease").withName("lp-sim-0").get();
+            assertEquals("lp-sim-0", lease.getSpec().getHolderIdentity());
+            assertEquals(40, lease.getSpec().getLeaseDurationSeconds());
+            c.namespace("lp");
+            c.client.resource(new PodBuilder().withNewMetadata().withName("web").withNamespace("lp").endMetadata()
+                    .withNewSpec().withNodeName("lp-sim-0").addNewContainer().withName("c").withImage("nginx").endContainer().endSpec().build()).create();
+            TestCluster.await("web running and ready", Duration.ofSeconds(20), () -> Pods.isReady(c.client.pods().inNamespace("lp").withName("web").get()));
+            Pod web = c.client.pods().inNamespace("lp").withName("web").get();
+            assertEquals("Running", web.getStatus().getPhase());
+            assertEquals(List.of("PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"),
+                    web.getStatus().getConditions().stream().map(x -> x.getType()).toList());
+            assertEquals("nginx", web.getSpec().getContainers().getFirst().getImage()); // the status patch left the spec alone
+            assertTrue(c.takeWrites().contains("patch pod lp/web"));
+        }
+    }
+
+    @Test
     void parsesTheCommandLine() {
         var a = SimNodesCommand.parse(List.of("--count", "3", "--prefix=edge", "--cpu", "8", "--ready-delay-ms", "500", "--delete-on-exit"));
         assertEquals(3, a.count());
