@@ -152,6 +152,41 @@ class ApiServerKubectlIT {
         Result dup = run(bin, home, kubeconfig, Map.of(), "create", "-f", cm.toString());
         assertTrue(dup.code != 0 && dup.out.contains("AlreadyExists"), dup.out);
 
+        // storage and policy kinds: apply, then the columns kubectl prints from the server's Table
+        Path storage = work.resolve("storage.yaml");
+        Files.writeString(storage, """
+                apiVersion: v1
+                kind: PersistentVolume
+                metadata: {name: pv-%1$s}
+                spec: {capacity: {storage: 2Gi}, accessModes: [ReadWriteOnce], storageClassName: sc-%1$s, hostPath: {path: /tmp/pv-%1$s}}
+                ---
+                apiVersion: v1
+                kind: PersistentVolumeClaim
+                metadata: {name: data, namespace: %1$s}
+                spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}, storageClassName: sc-%1$s}
+                ---
+                apiVersion: storage.k8s.io/v1
+                kind: StorageClass
+                metadata: {name: sc-%1$s}
+                provisioner: example.com/none
+                ---
+                apiVersion: policy/v1
+                kind: PodDisruptionBudget
+                metadata: {name: pdb, namespace: %1$s}
+                spec: {maxUnavailable: 1, selector: {matchLabels: {app: none}}}
+                """.formatted(ns));
+        assertTrue(ok(bin, home, "apply", "-f", storage.toString()).out.contains("storageclass.storage.k8s.io/sc-" + ns + " created"));
+        String pvOut = ok(bin, home, "get", "pv", "pv-" + ns).out;
+        assertTrue(pvOut.matches("(?s)NAME\\s+CAPACITY\\s+ACCESS MODES\\s+RECLAIM POLICY\\s+STATUS\\s+CLAIM\\s+STORAGECLASS\\s+VOLUMEATTRIBUTESCLASS\\s+REASON\\s+AGE.*"), pvOut);
+        assertTrue(pvOut.contains("2Gi") && pvOut.contains("RWO") && pvOut.contains("Retain") && pvOut.contains("Pending"), pvOut);
+        String pvcOut = ok(bin, home, "-n", ns, "get", "pvc").out;
+        assertTrue(pvcOut.matches("(?s)NAME\\s+STATUS\\s+VOLUME\\s+CAPACITY\\s+ACCESS MODES\\s+STORAGECLASS\\s+VOLUMEATTRIBUTESCLASS\\s+AGE.*data\\s+Pending.*"), pvcOut);
+        String scOut = ok(bin, home, "get", "sc", "sc-" + ns).out;
+        assertTrue(scOut.matches("(?s)NAME\\s+PROVISIONER\\s+RECLAIMPOLICY\\s+VOLUMEBINDINGMODE\\s+ALLOWVOLUMEEXPANSION\\s+AGE.*Delete\\s+Immediate\\s+false.*"), scOut);
+        String pdbOut = ok(bin, home, "-n", ns, "get", "pdb").out;
+        assertTrue(pdbOut.matches("(?s)NAME\\s+MIN AVAILABLE\\s+MAX UNAVAILABLE\\s+ALLOWED DISRUPTIONS\\s+AGE.*pdb\\s+N/A\\s+1\\s+0.*"), pdbOut);
+        assertTrue(ok(bin, home, "delete", "-f", storage.toString()).out.contains("deleted"));
+
         Path deploy = work.resolve("deploy.yaml");
         String deployYaml = """
                 apiVersion: apps/v1

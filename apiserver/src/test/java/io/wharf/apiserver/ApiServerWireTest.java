@@ -316,6 +316,91 @@ class ApiServerWireTest {
         assertEquals(2, parse(json("GET", p, null)).path("items").size());
     }
 
+    /** The kinds kube-scheduler lists and watches (PV, PVC, StorageClass, CSINode, PDB, RC) over the wire. */
+    @Test
+    void storageAndPolicyKindsAreStoredListedWatchedAndPrinted() throws Exception {
+        JsonNode core = parse(call(h2, "GET", "/api/v1", null, null, null));
+        for (String r : List.of("\"persistentvolumes\"", "\"persistentvolumeclaims\"", "\"replicationcontrollers/scale\"", "\"persistentvolumes/status\""))
+            assertTrue(core.path("resources").toString().contains(r), r);
+        JsonNode storage = parse(call(h2, "GET", "/apis/storage.k8s.io/v1", null, null, null));
+        for (String r : List.of("storageclasses", "csinodes", "csidrivers", "volumeattachments"))
+            assertTrue(storage.path("resources").toString().contains("\"" + r + "\""), r);
+        assertTrue(parse(call(h2, "GET", "/apis/policy/v1", null, null, null)).path("resources").toString().contains("\"poddisruptionbudgets\""));
+        String agg = call(h2, "GET", "/apis", null, null, "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList").body();
+        assertTrue(agg.contains("\"storage.k8s.io\"") && agg.contains("\"poddisruptionbudgets\""), agg);
+
+        String pvs = "/api/v1/persistentvolumes";
+        String rv = parse(json("GET", pvs, null)).path("metadata").path("resourceVersion").asText();
+        HttpResponse<InputStream> w = h2.send(HttpRequest.newBuilder(URI.create(base + pvs + "?watch=true&resourceVersion=" + rv + "&timeoutSeconds=5")).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<String> pv = json("POST", pvs, "{'apiVersion':'v1','kind':'PersistentVolume','metadata':{'name':'wire-pv'},"
+                + "'spec':{'capacity':{'storage':'5Gi'},'accessModes':['ReadWriteOnce'],'hostPath':{'path':'/tmp/wire-pv'}}}");
+        assertEquals(201, pv.statusCode(), pv.body());
+        assertEquals("Retain", parse(pv).at("/spec/persistentVolumeReclaimPolicy").asText());
+        assertEquals("Pending", parse(pv).at("/status/phase").asText());
+        var reader = new java.io.BufferedReader(new java.io.InputStreamReader(w.body(), StandardCharsets.UTF_8));
+        JsonNode added = Json.MAPPER.readTree(reader.readLine());
+        w.body().close();
+        assertEquals("ADDED", added.path("type").asText());
+        assertEquals("wire-pv", added.at("/object/metadata/name").asText());
+        // status subresource: a binder would write the phase there
+        HttpResponse<String> st = call(h2, "PATCH", pvs + "/wire-pv/status", "application/merge-patch+json", "{\"status\":{\"phase\":\"Available\"}}".getBytes(), null);
+        assertEquals(200, st.statusCode(), st.body());
+        JsonNode table = parse(call(h2, "GET", pvs, null, null, "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"));
+        assertEquals("Access Modes", table.at("/columnDefinitions/2/name").asText());
+        List<String> cells = new java.util.ArrayList<>();
+        table.at("/rows/0/cells").forEach(c -> cells.add(c.asText()));
+        assertEquals(List.of("wire-pv", "5Gi", "RWO", "Retain", "Available", ""), cells.subList(0, 6));
+        assertEquals(422, json("POST", pvs, "{'apiVersion':'v1','kind':'PersistentVolume','metadata':{'name':'bad'},'spec':{}}").statusCode());
+
+        HttpResponse<String> pvc = json("POST", "/api/v1/namespaces/default/persistentvolumeclaims", "{'apiVersion':'v1','kind':'PersistentVolumeClaim',"
+                + "'metadata':{'name':'wire-pvc'},'spec':{'accessModes':['ReadWriteOnce'],'resources':{'requests':{'storage':'1Gi'}}}}");
+        assertEquals(201, pvc.statusCode(), pvc.body());
+        assertEquals("Pending", parse(pvc).at("/status/phase").asText());
+        assertEquals(1, parse(json("GET", "/api/v1/persistentvolumeclaims", null)).path("items").size());
+
+        HttpResponse<String> sc = json("POST", "/apis/storage.k8s.io/v1/storageclasses",
+                "{'apiVersion':'storage.k8s.io/v1','kind':'StorageClass','metadata':{'name':'wire-sc'},'provisioner':'example.com/x'}");
+        assertEquals(201, sc.statusCode(), sc.body());
+        assertEquals("Immediate", parse(sc).path("volumeBindingMode").asText());
+        assertEquals(201, json("POST", "/apis/storage.k8s.io/v1/csinodes",
+                "{'apiVersion':'storage.k8s.io/v1','kind':'CSINode','metadata':{'name':'wire-node'},'spec':{'drivers':[]}}").statusCode());
+        assertEquals(200, json("GET", "/apis/storage.k8s.io/v1/csinodes/wire-node", null).statusCode());
+        assertEquals(201, json("POST", "/apis/policy/v1/namespaces/default/poddisruptionbudgets",
+                "{'apiVersion':'policy/v1','kind':'PodDisruptionBudget','metadata':{'name':'wire-pdb'},'spec':{'minAvailable':1,'selector':{'matchLabels':{'a':'b'}}}}").statusCode());
+        assertEquals(1, parse(json("GET", "/apis/policy/v1/poddisruptionbudgets", null)).path("items").size());
+
+        String rcs = "/api/v1/namespaces/default/replicationcontrollers";
+        HttpResponse<String> rc = json("POST", rcs, "{'apiVersion':'v1','kind':'ReplicationController','metadata':{'name':'wire-rc'},"
+                + "'spec':{'template':{'metadata':{'labels':{'app':'wire'}},'spec':{'containers':[{'name':'c','image':'busybox'}]}}}}");
+        assertEquals(201, rc.statusCode(), rc.body());
+        assertEquals("wire", parse(rc).at("/spec/selector/app").asText());
+        JsonNode scale = parse(json("GET", rcs + "/wire-rc/scale", null));
+        assertEquals(1, scale.at("/spec/replicas").asInt());
+        assertEquals("app=wire", scale.at("/status/selector").asText());
+        HttpResponse<String> scaled = call(h2, "PATCH", rcs + "/wire-rc/scale", "application/merge-patch+json", "{\"spec\":{\"replicas\":3}}".getBytes(), null);
+        assertEquals(200, scaled.statusCode(), scaled.body());
+        assertEquals(3, parse(json("GET", rcs + "/wire-rc", null)).at("/spec/replicas").asInt());
+    }
+
+    /** kube-scheduler (client-go's default content type) posts pods/binding as protobuf. */
+    @Test
+    void protobufBindingAssignsTheNode() throws Exception {
+        String pods = "/api/v1/namespaces/default/pods";
+        assertEquals(201, json("POST", pods, "{'apiVersion':'v1','kind':'Pod','metadata':{'name':'pb-bind'},'spec':{'containers':[{'name':'c','image':'busybox'}]}}").statusCode());
+        io.kubernetes.client.proto.V1.Binding binding = io.kubernetes.client.proto.V1.Binding.newBuilder()
+                .setMetadata(io.kubernetes.client.proto.Meta.ObjectMeta.newBuilder().setName("pb-bind").setNamespace("default"))
+                .setTarget(io.kubernetes.client.proto.V1.ObjectReference.newBuilder().setKind("Node").setName("node-pb")).build();
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(new byte[]{0x6b, 0x38, 0x73, 0x00});
+        io.kubernetes.client.proto.Runtime.Unknown.newBuilder()
+                .setTypeMeta(io.kubernetes.client.proto.Runtime.TypeMeta.newBuilder().setApiVersion("v1").setKind("Binding"))
+                .setRaw(binding.toByteString()).build().writeTo(out);
+        HttpResponse<String> r = call(h2, "POST", pods + "/pb-bind/binding", "application/vnd.kubernetes.protobuf", out.toByteArray(), "application/json");
+        assertEquals(201, r.statusCode(), r.body());
+        assertEquals("node-pb", parse(json("GET", pods + "/pb-bind", null)).at("/spec/nodeName").asText());
+    }
+
     @Test
     void watchFromResourceVersionAnd410() throws Exception {
         json("POST", "/api/v1/namespaces", "{'apiVersion':'v1','kind':'Namespace','metadata':{'name':'watching'}}");

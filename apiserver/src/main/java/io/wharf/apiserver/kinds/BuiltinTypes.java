@@ -49,6 +49,10 @@ public final class BuiltinTypes {
     public static final ResourceType SERVICEACCOUNTS = t("", "v1", "ServiceAccount", "serviceaccounts", true).withShortNames("sa")
             .withSubresources(sub("token", "authentication.k8s.io", "v1", "TokenRequest", "create"));
     public static final ResourceType LIMITRANGES = t("", "v1", "LimitRange", "limitranges", true).withShortNames("limits");
+    public static final ResourceType PERSISTENTVOLUMES = withStatus(t("", "v1", "PersistentVolume", "persistentvolumes", false).withShortNames("pv"));
+    public static final ResourceType PERSISTENTVOLUMECLAIMS = withStatus(t("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", true).withShortNames("pvc"));
+    public static final ResourceType REPLICATIONCONTROLLERS = withScaleAndStatus(t("", "v1", "ReplicationController", "replicationcontrollers", true)
+            .withShortNames("rc").withCategories("all"));
     public static final ResourceType RESOURCEQUOTAS = withStatus(t("", "v1", "ResourceQuota", "resourcequotas", true).withShortNames("quota"));
 
     // apps/v1
@@ -77,6 +81,15 @@ public final class BuiltinTypes {
     public static final ResourceType ROLEBINDINGS = t("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", true);
     public static final ResourceType ROLES = t("rbac.authorization.k8s.io", "v1", "Role", "roles", true);
 
+    // policy/v1
+    public static final ResourceType PODDISRUPTIONBUDGETS = withStatus(t("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", true).withShortNames("pdb"));
+
+    // storage.k8s.io/v1
+    public static final ResourceType CSIDRIVERS = t("storage.k8s.io", "v1", "CSIDriver", "csidrivers", false);
+    public static final ResourceType CSINODES = t("storage.k8s.io", "v1", "CSINode", "csinodes", false);
+    public static final ResourceType STORAGECLASSES = t("storage.k8s.io", "v1", "StorageClass", "storageclasses", false).withShortNames("sc");
+    public static final ResourceType VOLUMEATTACHMENTS = withStatus(t("storage.k8s.io", "v1", "VolumeAttachment", "volumeattachments", false));
+
     // events.k8s.io/v1, scheduling.k8s.io/v1, authorization.k8s.io/v1
     public static final ResourceType EVENTS_V1 = t("events.k8s.io", "v1", "Event", "events", true).withShortNames("ev");
     public static final ResourceType PRIORITYCLASSES = t("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", false).withShortNames("pc");
@@ -94,14 +107,17 @@ public final class BuiltinTypes {
     public static List<ResourceType> all() {
         return List.of(
                 // core/v1, alphabetical by plural as kube-apiserver lists them
-                CONFIGMAPS, ENDPOINTS, EVENTS, LIMITRANGES, NAMESPACES, NODES, PODS, RESOURCEQUOTAS, SECRETS, SERVICEACCOUNTS, SERVICES,
+                CONFIGMAPS, ENDPOINTS, EVENTS, LIMITRANGES, NAMESPACES, NODES, PERSISTENTVOLUMECLAIMS, PERSISTENTVOLUMES, PODS,
+                REPLICATIONCONTROLLERS, RESOURCEQUOTAS, SECRETS, SERVICEACCOUNTS, SERVICES,
                 CONTROLLERREVISIONS, DAEMONSETS, DEPLOYMENTS, REPLICASETS, STATEFULSETS,
                 EVENTS_V1,
                 SELFSUBJECTREVIEWS,
                 SELFSUBJECTACCESSREVIEWS,
                 CRONJOBS, JOBS,
                 INGRESSCLASSES, INGRESSES, NETWORKPOLICIES,
+                PODDISRUPTIONBUDGETS,
                 CLUSTERROLEBINDINGS, CLUSTERROLES, ROLEBINDINGS, ROLES,
+                CSIDRIVERS, CSINODES, STORAGECLASSES, VOLUMEATTACHMENTS,
                 PRIORITYCLASSES,
                 LEASES,
                 ENDPOINTSLICES);

@@ -77,6 +77,14 @@ public final class Kinds implements KindsProvider {
             case "/ServiceAccount" -> new CoreKinds.ServiceAccountStrategy();
             case "/LimitRange" -> new CoreKinds.LimitRangeStrategy();
             case "/ResourceQuota" -> new CoreKinds.ResourceQuotaStrategy();
+            case "/PersistentVolume" -> new StorageKinds.PersistentVolumeStrategy();
+            case "/PersistentVolumeClaim" -> new StorageKinds.PersistentVolumeClaimStrategy();
+            case "/ReplicationController" -> new Workloads.ReplicationControllerStrategy();
+            case "policy/PodDisruptionBudget" -> new OtherKinds.PodDisruptionBudgetStrategy();
+            case "storage.k8s.io/StorageClass" -> new StorageKinds.StorageClassStrategy();
+            case "storage.k8s.io/CSINode" -> new StorageKinds.CSINodeStrategy();
+            case "storage.k8s.io/CSIDriver" -> new StorageKinds.CSIDriverStrategy();
+            case "storage.k8s.io/VolumeAttachment" -> new StorageKinds.VolumeAttachmentStrategy();
             case "apps/Deployment" -> new Workloads.DeploymentStrategy();
             case "apps/ReplicaSet" -> new Workloads.ReplicaSetStrategy();
             case "apps/DaemonSet" -> new Workloads.DaemonSetStrategy();

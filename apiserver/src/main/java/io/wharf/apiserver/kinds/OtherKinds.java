@@ -10,7 +10,7 @@ import io.wharf.apiserver.TableColumn;
 import java.util.ArrayList;
 import java.util.List;
 
-/** networking.k8s.io, discovery.k8s.io, coordination.k8s.io, rbac.authorization.k8s.io and scheduling.k8s.io kinds. */
+/** networking.k8s.io, discovery.k8s.io, coordination.k8s.io, rbac.authorization.k8s.io, scheduling.k8s.io and policy kinds. */
 final class OtherKinds {
     private OtherKinds() {}
 
@@ -517,6 +517,64 @@ final class OtherKinds {
             row.add(o.path("globalDefault").asBoolean(false));
             row.add(Printing.age(o));
             row.add(Nodes.text(o, "preemptionPolicy"));
+            return row;
+        }
+    }
+    // ------------------------------------------------------------------------------------------------ PodDisruptionBudget
+    /** policy/v1 PodDisruptionBudget: stored and served only (no disruption controller computes its status). */
+    static final class PodDisruptionBudgetStrategy implements ResourceStrategy {
+        static final List<String> EVICTION_POLICIES = List.of("AlwaysAllow", "IfHealthyBudget");
+
+        /** PodDisruptionBudget strategy PrepareForCreate: no status from the client, generation 1. */
+        @Override public void prepareForCreate(ObjectNode obj) { obj.putObject("status").put("disruptionsAllowed", 0).put("currentHealthy", 0).put("desiredHealthy", 0).put("expectedPods", 0); }
+
+        /** ValidatePodDisruptionBudgetSpec. */
+        @Override
+        public List<FieldError> validateCreate(ObjectNode obj) {
+            Check c = new Check();
+            JsonNode spec = obj.path("spec");
+            JsonNode min = spec.get("minAvailable"), max = spec.get("maxUnavailable");
+            boolean hasMin = min != null && !min.isNull(), hasMax = max != null && !max.isNull();
+            if (hasMin && hasMax) c.invalid("spec", Nodes.raw(goSpec(spec)), "minAvailable and maxUnavailable cannot be both set");
+            if (hasMin) Workloads.intOrPercent(min, "spec.minAvailable", c);
+            if (hasMax) Workloads.intOrPercent(max, "spec.maxUnavailable", c);
+            c.labelSelector(spec.get("selector"), "spec.selector");
+            String p = Nodes.text(spec, "unhealthyPodEvictionPolicy");
+            if (spec.has("unhealthyPodEvictionPolicy") && !spec.get("unhealthyPodEvictionPolicy").isNull() && !EVICTION_POLICIES.contains(p))
+                c.notSupported("spec.unhealthyPodEvictionPolicy", p, EVICTION_POLICIES);
+            return c.done();
+        }
+
+        static String goSpec(JsonNode spec) {
+            return "policy.PodDisruptionBudgetSpec{MinAvailable:" + intstr(spec.get("minAvailable")) + ", Selector:(*v1.LabelSelector)(nil), MaxUnavailable:"
+                    + intstr(spec.get("maxUnavailable")) + ", UnhealthyPodEvictionPolicy:(*policy.UnhealthyPodEvictionPolicyType)(nil)}";
+        }
+
+        static String intstr(JsonNode v) {
+            if (v == null || v.isNull()) return "(*intstr.IntOrString)(nil)";
+            return v.isTextual() ? "\"" + v.asText() + "\"" : Long.toString(v.asLong());
+        }
+
+        @Override public List<FieldError> validateUpdate(ObjectNode n, ObjectNode o) { return validateCreate(n); }
+
+        @Override
+        public List<TableColumn> tableColumns() {
+            return List.of(TableColumn.NAME,
+                    Printing.col("Min Available", "string", "The minimum number of pods that must be available simultaneously.  This can be either an integer or a string specifying a percentage, e.g. \"28%\"."),
+                    Printing.col("Max Unavailable", "string", "The maximum number of pods that may be unavailable simultaneously.  This can be either an integer or a string specifying a percentage, e.g. \"28%\"."),
+                    Printing.col("Allowed Disruptions", "integer", "Number of pod disruptions that are currently allowed."),
+                    TableColumn.AGE);
+        }
+
+        @Override
+        public List<Object> tableRow(ObjectNode o) {
+            JsonNode spec = o.path("spec");
+            List<Object> row = nameRow(o);
+            JsonNode min = spec.get("minAvailable"), max = spec.get("maxUnavailable");
+            row.add(min == null || min.isNull() ? "N/A" : min.asText());
+            row.add(max == null || max.isNull() ? "N/A" : max.asText());
+            row.add(o.path("status").path("disruptionsAllowed").asLong(0));
+            row.add(Printing.age(o));
             return row;
         }
     }

@@ -214,6 +214,81 @@ final class Workloads {
         }
     }
 
+    // ------------------------------------------------------------------------------------------------ ReplicationController
+    /**
+     * core/v1 ReplicationController: stored and served only (no replication manager runs). Its selector is a plain label
+     * map that SetDefaults_ReplicationController fills from the template labels, as it does the object's own labels.
+     */
+    static final class ReplicationControllerStrategy implements ResourceStrategy {
+        @Override
+        public void applyDefaults(ObjectNode obj) {
+            ObjectNode spec = Nodes.obj(obj, "spec");
+            JsonNode labels = spec.path("template").path("metadata").get("labels");
+            if (labels != null && labels.isObject() && !labels.isEmpty()) {
+                if (spec.path("selector").isEmpty()) spec.set("selector", labels.deepCopy());
+                if (obj.path("metadata").path("labels").isEmpty()) Nodes.obj(obj, "metadata").set("labels", labels.deepCopy());
+            }
+            Nodes.defaultInt(spec, "replicas", 1);
+            PodSpecs.defaultTemplate(spec, "template");
+        }
+
+        @Override public void prepareForCreate(ObjectNode obj) { clearStatus(obj); }
+
+        /** ValidateReplicationControllerSpec. */
+        @Override
+        public List<FieldError> validateCreate(ObjectNode obj) {
+            Check c = new Check();
+            JsonNode spec = obj.path("spec");
+            c.nonNegative(spec, "replicas", "spec.replicas");
+            c.nonNegative(spec, "minReadySeconds", "spec.minReadySeconds");
+            JsonNode sel = spec.get("selector");
+            if (sel == null || sel.isNull() || sel.isEmpty()) c.required("spec.selector", "");
+            else c.labels(sel, "spec.selector");
+            JsonNode template = spec.get("template");
+            if (template == null || template.isNull()) c.required("spec.template", "");
+            else {
+                JsonNode labels = template.path("metadata").path("labels");
+                if (labels.isEmpty()) c.required("spec.template.metadata.labels", "");
+                if (sel != null && sel.isObject() && !sel.isEmpty()) {
+                    boolean[] matches = {true};
+                    Nodes.forEachField(sel, (k, v) -> { if (!v.asText().equals(labels.path(k).asText(null))) matches[0] = false; });
+                    if (!matches[0]) c.invalid("spec.template.metadata.labels", Nodes.raw(Nodes.goStringMap(labels)), "`selector` does not match template `labels`");
+                }
+                PodSpecs.validateTemplate(template, "spec.template", c);
+                requireRestartAlways(spec, c);
+            }
+            return c.done();
+        }
+
+        @Override public List<FieldError> validateUpdate(ObjectNode n, ObjectNode o) { return validateCreate(n); }
+
+        /** ControllerToSelectableFields. */
+        @Override public List<String> selectableFields() { return List.of("status.replicas"); }
+
+        @Override
+        public List<TableColumn> tableColumns() {
+            return List.of(TableColumn.NAME,
+                    Printing.col("Desired", "integer", "Replicas is the number of desired replicas. This is a pointer to distinguish between explicit zero and unspecified. Defaults to 1. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicationcontroller#what-is-a-replicationcontroller"),
+                    Printing.col("Current", "integer", "Replicas is the most recently observed number of replicas. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicationcontroller#what-is-a-replicationcontroller"),
+                    Printing.col("Ready", "integer", "The number of ready replicas for this replication controller."),
+                    TableColumn.AGE, Printing.CONTAINERS, Printing.IMAGES,
+                    Printing.wide("Selector", "string", "Selector is a label query over pods that should match the Replicas count. If Selector is empty, it is defaulted to the labels present on the Pod template. Label keys and values that must match in order to be controlled by this replication controller, if empty defaulted to labels on Pod template. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors"));
+        }
+
+        @Override
+        public List<Object> tableRow(ObjectNode o) {
+            JsonNode spec = o.path("spec"), st = o.path("status");
+            List<Object> row = startRow(o);
+            row.add(spec.path("replicas").asLong(0));
+            row.add(st.path("replicas").asLong(0));
+            row.add(st.path("readyReplicas").asLong(0));
+            row.add(Printing.age(o));
+            row.addAll(Printing.containersAndImages(spec.path("template").path("spec")));
+            row.add(Printing.labelMap(spec.get("selector")));
+            return row;
+        }
+    }
+
     // ------------------------------------------------------------------------------------------------ DaemonSet
     static final class DaemonSetStrategy implements ResourceStrategy {
         @Override

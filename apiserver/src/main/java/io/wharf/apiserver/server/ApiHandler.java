@@ -1359,6 +1359,15 @@ public final class ApiHandler implements Consumer<HttpExchange> {
         sendJson(ctx, 200, storage.update(req.type(), copy, rv));
     }
 
+    /** labels.SelectorFromSet(m).String(): "a=b,c=d" sorted by key. */
+    private static String formatLabelMap(JsonNode m) {
+        java.util.TreeMap<String, String> sorted = new java.util.TreeMap<>();
+        m.fields().forEachRemaining(e -> sorted.put(e.getKey(), e.getValue().asText()));
+        List<String> parts = new java.util.ArrayList<>();
+        sorted.forEach((k, v) -> parts.add(k + "=" + v));
+        return String.join(",", parts);
+    }
+
     private static ObjectNode toScale(ResourceType t, ObjectNode obj) {
         ObjectNode sc = Json.MAPPER.createObjectNode();
         sc.put("kind", "Scale");
@@ -1371,7 +1380,9 @@ public final class ApiHandler implements Consumer<HttpExchange> {
         ObjectNode st = sc.putObject("status");
         st.put("replicas", obj.path("status").path("replicas").asInt(0));
         JsonNode sel = obj.path("spec").path("selector");
-        if (sel.isObject()) st.put("selector", LabelSelector.format(sel));
+        // ReplicationController's selector is a plain label map, the others' a metav1.LabelSelector.
+        boolean plainMap = t.group().isEmpty() && t.kind().equals("ReplicationController");
+        if (sel.isObject()) st.put("selector", plainMap ? formatLabelMap(sel) : LabelSelector.format(sel));
         return sc;
     }
 
@@ -1422,7 +1433,19 @@ public final class ApiHandler implements Consumer<HttpExchange> {
 
     private void binding(Ctx ctx, Req req) {
         if (!req.verb.equals("create")) throw ApiException.methodNotAllowed("the server does not allow this method on the requested resource");
-        JsonNode b = parseJson(nonEmpty(ctx.ex.body()), "Ignore");
+        // client-go components (kube-scheduler) send the Binding as protobuf by default
+        String ct = ctx.ex.header("Content-Type");
+        JsonNode b;
+        if (ct != null && ct.toLowerCase().startsWith("application/vnd.kubernetes.protobuf") && kinds != null) {
+            try {
+                b = kinds.decodeProtobuf(nonEmpty(ctx.ex.body()));
+            } catch (WharfException e) {
+                if (e instanceof ApiException) throw e;
+                throw ApiException.badRequest(e.getMessage());
+            } catch (RuntimeException e) {
+                throw ApiException.badRequest("malformed protobuf body: " + e.getMessage());
+            }
+        } else b = parseJson(nonEmpty(ctx.ex.body()), "Ignore");
         String node = b.path("target").path("name").asText("");
         if (node.isEmpty()) throw ApiException.invalid(ResourceType.of("", "v1", "Binding", "bindings", true), req.name,
                 List.of(FieldError.required("target.name", "")));

@@ -54,9 +54,21 @@ class KindsTest {
         assertEquals(List.of("ing"), r.byResource("networking.k8s.io", "v1", "ingresses").orElseThrow().type().shortNames());
         assertEquals(List.of("netpol"), r.byResource("networking.k8s.io", "v1", "networkpolicies").orElseThrow().type().shortNames());
         assertEquals(List.of("pc"), r.byResource("scheduling.k8s.io", "v1", "priorityclasses").orElseThrow().type().shortNames());
+        // the storage and policy kinds kube-scheduler and `kubectl get pv,pvc,sc,rc,pdb` need
+        assertEquals(List.of("pv"), r.byResource("", "v1", "persistentvolumes").orElseThrow().type().shortNames());
+        assertFalse(r.byResource("", "v1", "persistentvolumes").orElseThrow().type().namespaced());
+        assertEquals(List.of("pvc"), r.byResource("", "v1", "persistentvolumeclaims").orElseThrow().type().shortNames());
+        assertTrue(r.byResource("", "v1", "persistentvolumeclaims").orElseThrow().type().subresource("status").isPresent());
+        ResourceType rc = r.byResource("", "v1", "replicationcontrollers").orElseThrow().type();
+        assertEquals(List.of("rc"), rc.shortNames());
+        assertEquals(Set.of("scale", "status"), new HashSet<>(rc.subresources().stream().map(ResourceType.Subresource::name).toList()));
+        assertEquals(List.of("pdb"), r.byResource("policy", "v1", "poddisruptionbudgets").orElseThrow().type().shortNames());
+        assertEquals(List.of("sc"), r.byResource("storage.k8s.io", "v1", "storageclasses").orElseThrow().type().shortNames());
+        for (String p : List.of("storageclasses", "csinodes", "csidrivers", "volumeattachments"))
+            assertFalse(r.byResource("storage.k8s.io", "v1", p).orElseThrow().type().namespaced(), p);
         assertEquals("TokenRequest", r.byResource("", "v1", "serviceaccounts").orElseThrow().type().subresource("token").orElseThrow().kind());
-        assertEquals(List.of("", "apps", "events.k8s.io", "authentication.k8s.io", "authorization.k8s.io", "batch", "networking.k8s.io", "rbac.authorization.k8s.io",
-                "scheduling.k8s.io", "coordination.k8s.io", "discovery.k8s.io"), List.copyOf(r.groupVersions().keySet()));
+        assertEquals(List.of("", "apps", "events.k8s.io", "authentication.k8s.io", "authorization.k8s.io", "batch", "networking.k8s.io", "policy", "rbac.authorization.k8s.io",
+                "storage.k8s.io", "scheduling.k8s.io", "coordination.k8s.io", "discovery.k8s.io"), List.copyOf(r.groupVersions().keySet()));
         for (ResourceRegistry.Entry e : r.all()) {
             assertEquals(e.strategy().tableColumns().size(), e.strategy().tableRow(minimal(e.type())).size(), e.type().kind());
         }

@@ -48,6 +48,7 @@ public final class OpenApiGenerator {
             {"", "v1", "Namespace"}, {"", "v1", "Pod"}, {"", "v1", "Service"}, {"", "v1", "Endpoints"}, {"", "v1", "ConfigMap"},
             {"", "v1", "Secret"}, {"", "v1", "Node"}, {"", "v1", "Event", "CoreV1Event"}, {"", "v1", "ServiceAccount"},
             {"", "v1", "LimitRange"}, {"", "v1", "ResourceQuota"}, {"", "v1", "Binding"},
+            {"", "v1", "PersistentVolume"}, {"", "v1", "PersistentVolumeClaim"}, {"", "v1", "ReplicationController"},
             {"apps", "v1", "Deployment"}, {"apps", "v1", "ReplicaSet"}, {"apps", "v1", "DaemonSet"}, {"apps", "v1", "StatefulSet"},
             {"apps", "v1", "ControllerRevision"},
             {"batch", "v1", "Job"}, {"batch", "v1", "CronJob"},
@@ -58,6 +59,9 @@ public final class OpenApiGenerator {
             {"events.k8s.io", "v1", "Event", "EventsV1Event"}, {"scheduling.k8s.io", "v1", "PriorityClass"},
             {"authorization.k8s.io", "v1", "SelfSubjectAccessReview"}, {"authentication.k8s.io", "v1", "SelfSubjectReview"},
             {"autoscaling", "v1", "Scale"}, {"policy", "v1", "Eviction"}, {"authentication.k8s.io", "v1", "TokenRequest", "AuthenticationV1TokenRequest"},
+            {"policy", "v1", "PodDisruptionBudget"},
+            {"storage.k8s.io", "v1", "StorageClass"}, {"storage.k8s.io", "v1", "CSINode"}, {"storage.k8s.io", "v1", "CSIDriver"},
+            {"storage.k8s.io", "v1", "VolumeAttachment"},
     };
 
     /** Kinds served in list form (kind + "List"), as the real documents carry them. */
@@ -129,7 +133,7 @@ public final class OpenApiGenerator {
             Map.entry("networking.k8s.io", "networking"), Map.entry("discovery.k8s.io", "discovery"), Map.entry("coordination.k8s.io", "coordination"),
             Map.entry("rbac.authorization.k8s.io", "rbac"), Map.entry("events.k8s.io", "events"), Map.entry("scheduling.k8s.io", "scheduling"),
             Map.entry("authorization.k8s.io", "authorization"), Map.entry("autoscaling", "autoscaling"), Map.entry("policy", "policy"),
-            Map.entry("authentication.k8s.io", "authentication"));
+            Map.entry("authentication.k8s.io", "authentication"), Map.entry("storage.k8s.io", "storage"));
 
     static final Map<String, FileDescriptor> PROTO = Map.ofEntries(
             Map.entry("core", io.kubernetes.client.proto.V1.getDescriptor()), Map.entry("apps", io.kubernetes.client.proto.V1Apps.getDescriptor()),
@@ -139,6 +143,7 @@ public final class OpenApiGenerator {
             Map.entry("autoscaling", io.kubernetes.client.proto.V1Autoscaling.getDescriptor()),
             Map.entry("policy", io.kubernetes.client.proto.V1Policy.getDescriptor()),
             Map.entry("authentication", io.kubernetes.client.proto.V1Authentication.getDescriptor()),
+            Map.entry("storage", io.kubernetes.client.proto.V1Storage.getDescriptor()),
             Map.entry("meta", io.kubernetes.client.proto.Meta.getDescriptor()));
 
     static final Set<String> MICRO_TIME_FIELDS = Set.of("eventTime", "renewTime", "acquireTime", "lastObservedTime");
