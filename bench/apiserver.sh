@@ -8,7 +8,7 @@
 #   LIST of 10,000 pods (created first through the API), idle RSS and RSS with 10,000 pods,
 #   and (WATCH=1, the default) 1,000 watchers receiving each event of 100 writes/s (after 2 s of unmeasured writes); plus wrk (HTTP/1.1, static bearer
 #   token) for GET and LIST, as the anchor's second client, and h2load (nghttp2, HTTP/2, same token) for GET and LIST.
-# With K8S_ANCHOR=1 and the anchor built (anchors/k8s-anchor-build.sh, ~5 min) the same load runs against
+# With WITH_ANCHOR=1 and the anchor built (anchors/k8s-anchor-build.sh, ~5 min) the same load runs against
 # kube-apiserver 1.20 in the same run; otherwise the anchor's figures from its earlier run are printed, labelled so.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd); TOP=$(cd "$HERE/.." && pwd)
@@ -145,12 +145,21 @@ after=$(rss_mb "$spid")
 
 # the Kubernetes 1.20 anchor, same load in the same run, only when asked for and built
 anchor=0
-if [ "${K8S_ANCHOR:-0}" = 1 ] && [ -x /var/tmp/k8s-anchor/bin/kube-apiserver ]; then
-  "$ANCH/start-k8s-anchor.sh" | tee "$work/anchor-start.txt" >&2
-  AB seed /var/tmp/k8s-anchor/admin.conf --ns benchcreate --count 0 --c 1 >/dev/null
-  run_all anchor /var/tmp/k8s-anchor/admin.conf
+if [ "${WITH_ANCHOR:-0}" = 1 ] && [ -x /var/tmp/k8s-anchor/bin/kube-apiserver ]; then
+  export K8S_ANCHOR=/var/tmp/k8s-anchor   # the anchors' scripts take their directory from this variable
+  # a failed anchor start must not lose Wharf's figures, which are measured by now
+  if "$ANCH/start-k8s-anchor.sh" >"$work/anchor-start.txt" 2>&1; then
+    cat "$work/anchor-start.txt" >&2
+    AB seed /var/tmp/k8s-anchor/admin.conf --ns benchcreate --count 0 --c 1 >/dev/null
+    run_all anchor /var/tmp/k8s-anchor/admin.conf
+    for n in kube-apiserver etcd; do
+      echo "# anchor $n RSS after the runs: $(rss_mb "$(cat /var/tmp/k8s-anchor/run/$n.pid)") MB" >&2
+    done
+    anchor=1
+  else
+    echo "# the anchor did not start (figures below marked * are from its earlier run):" >&2; tail -5 "$work/anchor-start.txt" >&2
+  fi
   "$ANCH/stop-k8s-anchor.sh" >&2 || true
-  anchor=1
 fi
 
 echo "# ApiBench lines: $SECONDS_PER s closed loop after a 3 s warm-up (2 s for creates), Netty event-loop client (LoopLoad), admin cert; wrk/h2load: $SECONDS_PER s, bearer token; raw JSON below"
