@@ -364,44 +364,66 @@ final class Native {
      * mask is empty and all signal dispositions are default. Returns the child's pid; the caller must {@link #waitpid}.
      */
     static long spawn(List<String> argv, List<String> env, String cwd, String outFile, int... extraFds) throws IOException {
+        return posixSpawn(argv, env, (a, fa) -> {
+            check((int) FA_OPEN.invokeExact(fa, 0, a.allocateFrom("/dev/null"), O_RDONLY, 0), "addopen");
+            check((int) FA_OPEN.invokeExact(fa, 1, a.allocateFrom(outFile == null ? "/dev/null" : outFile), O_WRONLY | O_CREAT | O_APPEND, 0600), "addopen");
+            check((int) FA_DUP2.invokeExact(fa, 1, 2), "adddup2");
+            for (int i = 0; i < extraFds.length; i++) {
+                // The source fds are large (the JVM holds many), so dup2 onto 3.. never clobbers a later source.
+                if (extraFds[i] < 3 + extraFds.length) throw new IOException("fd " + extraFds[i] + " too low to pass");
+                check((int) FA_DUP2.invokeExact(fa, extraFds[i], 3 + i), "adddup2");
+            }
+            check((int) FA_CLOSEFROM.invokeExact(fa, 3 + extraFds.length), "addclosefrom_np");
+            if (cwd != null) check((int) FA_CHDIR.invokeExact(fa, a.allocateFrom(cwd)), "addchdir_np");
+        });
+    }
+
+    /**
+     * Spawns {@code argv} with {@code env} and the given descriptors as its fd 0, 1 and 2 ({@code -1}: /dev/null),
+     * every other fd closed, an empty signal mask and default dispositions. One posix_spawn (vfork+exec), where
+     * ProcessBuilder execs the JDK's jspawnhelper first and then the program. Returns the pid; the caller must
+     * {@link #waitpid}.
+     */
+    static long spawnStdio(List<String> argv, List<String> env, int stdin, int stdout, int stderr) throws IOException {
+        int[] fds = {stdin, stdout, stderr};
+        for (int fd : fds) if (fd >= 0 && fd < 3) throw new IOException("fd " + fd + " too low to pass");
+        return posixSpawn(argv, env, (a, fa) -> {
+            for (int i = 0; i < 3; i++) {
+                int r = fds[i] >= 0 ? (int) FA_DUP2.invokeExact(fa, fds[i], i)
+                        : (int) FA_OPEN.invokeExact(fa, i, a.allocateFrom("/dev/null"), i == 0 ? O_RDONLY : O_WRONLY, 0);
+                check(r, "file action for fd " + i);
+            }
+            check((int) FA_CLOSEFROM.invokeExact(fa, 3), "addclosefrom_np");
+        });
+    }
+
+    /** Adds the child's file actions to {@code fa}, allocating what they need in {@code a}. */
+    @FunctionalInterface
+    private interface FileActions {
+        void add(Arena a, MemorySegment fa) throws Throwable;
+    }
+
+    /** One posix_spawn with an empty signal mask, default dispositions, and the given file actions. */
+    private static long posixSpawn(List<String> argv, List<String> env, FileActions actions) throws IOException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment fa = a.allocate(256, 16);
             MemorySegment attr = a.allocate(512, 16);
             MemorySegment empty = a.allocate(128, 8);
             MemorySegment full = a.allocate(128, 8);
-            int r = (int) FA_INIT.invokeExact(fa);
-            if (r != 0) throw err("posix_spawn_file_actions_init", r);
-            r = (int) ATTR_INIT.invokeExact(attr);
-            if (r != 0) throw err("posix_spawnattr_init", r);
+            check((int) FA_INIT.invokeExact(fa), "posix_spawn_file_actions_init");
+            check((int) ATTR_INIT.invokeExact(attr), "posix_spawnattr_init");
+            int r;
             try {
                 r = (int) SIGEMPTYSET.invokeExact(empty);
                 r = (int) SIGFILLSET.invokeExact(full);
                 r = (int) ATTR_SIGMASK.invokeExact(attr, empty);
                 r = (int) ATTR_SIGDEF.invokeExact(attr, full);
                 r = (int) ATTR_FLAGS.invokeExact(attr, (short) (POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF));
-                r = (int) FA_OPEN.invokeExact(fa, 0, a.allocateFrom("/dev/null"), O_RDONLY, 0);
-                if (r != 0) throw err("addopen", r);
-                r = (int) FA_OPEN.invokeExact(fa, 1, a.allocateFrom(outFile == null ? "/dev/null" : outFile), O_WRONLY | O_CREAT | O_APPEND, 0600);
-                if (r != 0) throw err("addopen", r);
-                r = (int) FA_DUP2.invokeExact(fa, 1, 2);
-                if (r != 0) throw err("adddup2", r);
-                for (int i = 0; i < extraFds.length; i++) {
-                    // The source fds are large (the JVM holds many), so dup2 onto 3.. never clobbers a later source.
-                    if (extraFds[i] < 3 + extraFds.length) throw new IOException("fd " + extraFds[i] + " too low to pass");
-                    r = (int) FA_DUP2.invokeExact(fa, extraFds[i], 3 + i);
-                    if (r != 0) throw err("adddup2", r);
-                }
-                r = (int) FA_CLOSEFROM.invokeExact(fa, 3 + extraFds.length);
-                if (r != 0) throw err("addclosefrom_np", r);
-                if (cwd != null) {
-                    r = (int) FA_CHDIR.invokeExact(fa, a.allocateFrom(cwd));
-                    if (r != 0) throw err("addchdir_np", r);
-                }
+                actions.add(a, fa);
                 MemorySegment argvSeg = cstrings(a, argv);
                 MemorySegment envSeg = cstrings(a, env);
                 MemorySegment pid = a.allocate(JAVA_INT);
-                r = (int) SPAWN.invokeExact(pid, a.allocateFrom(argv.getFirst()), fa, attr, argvSeg, envSeg);
-                if (r != 0) throw err("posix_spawn " + argv.getFirst(), r);
+                check((int) SPAWN.invokeExact(pid, a.allocateFrom(argv.getFirst()), fa, attr, argvSeg, envSeg), "posix_spawn " + argv.getFirst());
                 return pid.get(JAVA_INT, 0);
             } finally {
                 r = (int) FA_DESTROY.invokeExact(fa);
@@ -414,52 +436,9 @@ final class Native {
         }
     }
 
-    /**
-     * Spawns {@code argv} with {@code env} and the given descriptors as its fd 0, 1 and 2 ({@code -1}: /dev/null),
-     * every other fd closed, an empty signal mask and default dispositions. One posix_spawn (vfork+exec), where
-     * ProcessBuilder execs the JDK's jspawnhelper first and then the program. Returns the pid; the caller must
-     * {@link #waitpid}.
-     */
-    static long spawnStdio(List<String> argv, List<String> env, int stdin, int stdout, int stderr) throws IOException {
-        int[] fds = {stdin, stdout, stderr};
-        for (int fd : fds) if (fd >= 0 && fd < 3) throw new IOException("fd " + fd + " too low to pass");
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment fa = a.allocate(256, 16);
-            MemorySegment attr = a.allocate(512, 16);
-            MemorySegment empty = a.allocate(128, 8);
-            MemorySegment full = a.allocate(128, 8);
-            int r = (int) FA_INIT.invokeExact(fa);
-            if (r != 0) throw err("posix_spawn_file_actions_init", r);
-            r = (int) ATTR_INIT.invokeExact(attr);
-            if (r != 0) throw err("posix_spawnattr_init", r);
-            try {
-                r = (int) SIGEMPTYSET.invokeExact(empty);
-                r = (int) SIGFILLSET.invokeExact(full);
-                r = (int) ATTR_SIGMASK.invokeExact(attr, empty);
-                r = (int) ATTR_SIGDEF.invokeExact(attr, full);
-                r = (int) ATTR_FLAGS.invokeExact(attr, (short) (POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF));
-                for (int i = 0; i < 3; i++) {
-                    if (fds[i] >= 0) r = (int) FA_DUP2.invokeExact(fa, fds[i], i);
-                    else r = (int) FA_OPEN.invokeExact(fa, i, a.allocateFrom("/dev/null"), i == 0 ? O_RDONLY : O_WRONLY, 0);
-                    if (r != 0) throw err("file action for fd " + i, r);
-                }
-                r = (int) FA_CLOSEFROM.invokeExact(fa, 3);
-                if (r != 0) throw err("addclosefrom_np", r);
-                MemorySegment argvSeg = cstrings(a, argv);
-                MemorySegment envSeg = cstrings(a, env);
-                MemorySegment pid = a.allocate(JAVA_INT);
-                r = (int) SPAWN.invokeExact(pid, a.allocateFrom(argv.getFirst()), fa, attr, argvSeg, envSeg);
-                if (r != 0) throw err("posix_spawn " + argv.getFirst(), r);
-                return pid.get(JAVA_INT, 0);
-            } finally {
-                r = (int) FA_DESTROY.invokeExact(fa);
-                r = (int) ATTR_DESTROY.invokeExact(attr);
-            }
-        } catch (IOException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+    /** posix_spawn's helpers return an error number instead of setting errno. */
+    private static void check(int r, String what) throws IOException {
+        if (r != 0) throw err(what, r);
     }
 
     private static MemorySegment cstrings(Arena a, List<String> strings) {
