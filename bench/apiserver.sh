@@ -24,16 +24,9 @@ spid=""
 cleanup() { stop_pid "$spid"; rm -rf "$work"; }
 trap cleanup EXIT
 
-# `wharf server` when the CLI has it; else the API server alone through io.wharf.bench.ServeApi with bin/wharf's JVM flags
-if "$TOP/bin/wharf" --help 2>/dev/null | grep -E "^ +server( |$)" >/dev/null; then
-  SERVER=(env LC_ALL=C.UTF-8 "$TOP/bin/wharf" server --root "$work/root" --run-dir "$work/run" --config-dir "$work/etc" --port "$port"
-          --token-auth-file "$work/tokens.csv")
-  how="bin/wharf server"
-else
-  SERVER=(env LC_ALL=C.UTF-8 "$JAVA_HOME/bin/java" -XX:+UseSerialGC -Xss512k -XX:+UseCompactObjectHeaders -Xshare:auto
-          --enable-native-access=ALL-UNNAMED -cp "$BENCH_CP" io.wharf.bench.ServeApi --root "$work/root" --port "$port" --token-file "$work/tokens.csv")
-  how="io.wharf.bench.ServeApi (bin/wharf has no 'server' command yet)"
-fi
+SERVER=(env LC_ALL=C.UTF-8 "$TOP/bin/wharf" server --root "$work/root" --run-dir "$work/run" --config-dir "$work/etc" --port "$port"
+        --token-auth-file "$work/tokens.csv")
+how="bin/wharf server"
 # a static bearer token for wrk (which cannot present a client certificate), as the anchor's wrk figures used one
 TOKEN=wharf-bench-$RANDOM$RANDOM
 echo "$TOKEN,wharf-bench,wharf-bench,\"system:masters\"" > "$work/tokens.csv"

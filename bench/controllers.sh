@@ -39,10 +39,9 @@ PHASES=${PHASES:-"sched deploy"}; TIMEOUT=${TIMEOUT:-900}
 for d in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64; do [ -n "$d" ] && [ -x "$d/bin/java" ] && { JAVA="$d/bin/java"; break; }; done
 [ -n "${JAVA:-}" ] || { echo "no Java 25 (set JAVA_HOME)" >&2; exit 1; }
 [ -f "$TOP/cli/target/wharf.jar" ] && [ -f "$TOP/cli/target/classpath.txt" ] || { echo "build first (mvn -DskipTests install)" >&2; exit 1; }
-# bin/wharf's JVM flags, so that the controller manager's RSS is what it would be inside `wharf server` (keep in step
-# with bin/wharf's flags=(...); its AOT cache is not used: it is trained on `wharf server`'s class path, not this one)
-JOPTS=(-XX:+UseSerialGC -Xms8m -Xss512k -XX:+UseCompactObjectHeaders -XX:MinHeapFreeRatio=20 -XX:MaxHeapFreeRatio=40
-       -XX:TrimNativeHeapInterval=2000 -Xshare:auto --enable-native-access=ALL-UNNAMED)
+# bin/wharf's JVM flags, so that the controller manager's RSS is what it would be inside `wharf server` (its AOT cache
+# is not used: it is trained on `wharf server`'s class path, not this one)
+mapfile -t JOPTS < <("$TOP/bin/wharf" java-flags)
 BENCH_SRC=$HERE/src/main/java/io/wharf/bench/ControllersBench.java
 
 work=$(mktemp -d /var/tmp/wharf-bench-ctl.XXXXXX)
@@ -57,7 +56,7 @@ for j in "$TOP/cli/target/wharf.jar" $(tr ':' ' ' <"$TOP/cli/target/classpath.tx
   esac
   CP=${CP:+$CP:}$j
 done
-wharf() { LC_ALL=C.UTF-8 exec "$JAVA" -Dwharf.home="$TOP" "${JOPTS[@]}" ${WHARF_JAVA_OPTS:-} -cp "$CP" io.wharf.cli.Main "$@"; }
+wharf() { LC_ALL=C.UTF-8 exec "$JAVA" "${JOPTS[@]}" ${WHARF_JAVA_OPTS:-} -cp "$CP" io.wharf.cli.Main "$@"; }
 pids=()
 cleanup() {
   local p i
