@@ -38,8 +38,8 @@ final class ServerCommand implements Callable<Integer> {
     List<String> sans;
 
     /**
-     * The API server, then the controller manager (controllers + scheduler) talking to it through the admin
-     * kubeconfig it wrote: the controllers see the cluster only through the Kubernetes API, as in the design.
+     * The API server, then the controller manager (controllers + scheduler) talking to it over HTTPS with the admin
+     * client certificate: the controllers see the cluster only through the Kubernetes API, as in the design.
      */
     static final class ControlPlane implements Component {
         private final ApiServer apiServer;
@@ -57,7 +57,9 @@ final class ServerCommand implements Callable<Integer> {
         @Override
         public void start() throws Exception {
             apiServer.start();
-            controllers = ControllerManager.fromKubeconfig(apiServer.kubeconfigPath(), ControllerManager.Options.defaults());
+            var pki = apiServer.pki();
+            controllers = ControllerManager.forServer(apiServer.serverUrl(), pki.adminKey(), pki.adminCert(), pki.caCert(),
+                    ControllerManager.Options.defaults());
             controllers.start();
         }
 

@@ -12,8 +12,11 @@ import io.wharf.scheduler.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.TrustManager;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -105,17 +108,47 @@ public final class ControllerManager implements Component {
         return new ControllerManager(client(kubeconfig), options, Clock.systemUTC(), true);
     }
 
+    /**
+     * A manager for an API server in this process (`wharf server`): its URL and the admin credentials as objects, so
+     * nothing is written out and parsed back; the controllers still reach the cluster only through the HTTPS API.
+     */
+    public static ControllerManager forServer(String serverUrl, PrivateKey adminKey, X509Certificate adminCert, X509Certificate ca,
+                                              Options options) throws java.security.GeneralSecurityException {
+        return new ControllerManager(client(serverUrl, adminKey, adminCert, ca), options, Clock.systemUTC(), true);
+    }
+
     /** A fabric8 client for a kubeconfig file (the JDK HTTP transport). */
     public static KubernetesClient client(Path kubeconfig) throws java.io.IOException {
-        Config config = Config.fromKubeconfig(Files.readString(kubeconfig));
+        return new KubernetesClientBuilder().withConfig(tuned(Kubeconfig.config(kubeconfig))).withKubernetesSerialization(Kubeconfig.SERIALIZATION).build();
+    }
+
+    /**
+     * A fabric8 client that presents a client certificate and trusts one CA. fabric8 would build its own stores from
+     * PEM: the key encrypted with 10,000 PBKDF2 rounds and decrypted with as many again (~100 ms, and a C2 compilation
+     * with a 30 MB arena at start), and the JDK's ~150 public CAs parsed in beside the cluster's. So fabric8 is given
+     * no credentials and told to trust any server, which only keeps it from building those stores: the HTTP client
+     * builder consumer then replaces the whole SSL context with one that trusts {@code ca} alone (the JDK HTTP client
+     * also checks the server's name against its certificate) and presents the certificate.
+     */
+    public static KubernetesClient client(String serverUrl, PrivateKey key, X509Certificate cert, X509Certificate ca)
+            throws java.security.GeneralSecurityException {
+        Config config = Config.empty();
+        config.setMasterUrl(serverUrl);
+        config.setTrustCerts(true);
+        KeyManager[] km = Kubeconfig.keyManagers(key, cert);
+        TrustManager[] tm = Kubeconfig.trustManagers(ca);
+        return new KubernetesClientBuilder().withConfig(tuned(config)).withKubernetesSerialization(Kubeconfig.SERIALIZATION)
+                .withHttpClientBuilderConsumer(b -> b.sslContext(km, tm)).build();
+    }
+
+    private static Config tuned(Config config) {
         config.setRequestTimeout(30_000);
         // Watches as plain streaming GETs: fabric8 otherwise tries a WebSocket upgrade first, which a server that
         // answers watches over HTTP only (Wharf's, and kube-apiserver behind some proxies) leaves hanging until the
         // watch times out, so informers would see no events for minutes.
         config.setOnlyHttpWatches(true);
-        return new KubernetesClientBuilder().withConfig(config).build();
+        return config;
     }
-
 
     @Override
     public String name() { return "controller-manager"; }

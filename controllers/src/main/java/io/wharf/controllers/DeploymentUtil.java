@@ -11,7 +11,6 @@ import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
-import io.fabric8.kubernetes.client.utils.Serialization;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -92,8 +91,8 @@ public final class DeploymentUtil {
     static JsonNode normalize(PodTemplateSpec t) {
         JsonNode n;
         try {
-            // fabric8 8 serializes with Jackson 3; re-read the JSON as a Jackson 2 tree for the normalization below
-            n = SORTED.readTree(Serialization.asJson(t == null ? new PodTemplateSpec() : t));
+            // the JSON fabric8 writes, re-read as a tree with sorted keys for the normalization below
+            n = SORTED.readTree(Kubeconfig.SERIALIZATION.asJson(t == null ? new PodTemplateSpec() : t));
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

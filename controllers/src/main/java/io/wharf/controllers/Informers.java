@@ -38,6 +38,8 @@ public final class Informers implements AutoCloseable {
     @SuppressWarnings("unchecked")
     public synchronized <T extends HasMetadata> SharedIndexInformer<T> of(Class<T> type) {
         return (SharedIndexInformer<T>) informers.computeIfAbsent(type, t -> {
+            // the client's serialization maps only registered kinds to classes (ControllerManager.serialization)
+            client.getKubernetesSerialization().registerKubernetesResource(type);
             // the initial list in pages of 500, as client-go's reflector asks: one 10,000-pod list decoded whole (before
             // any slimming) was the controller manager's peak heap, and the heap, once grown, is not given back
             SharedIndexInformer<T> inf = client.resources(type).inAnyNamespace().withLimit(LIST_PAGE).runnableInformer(resyncMillis);

@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
 import io.fabric8.kubernetes.api.model.apps.ControllerRevisionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.utils.Serialization;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -44,7 +43,7 @@ final class Revisions {
         ControllerRevision cur = revs.stream().filter(r -> r.getMetadata().getName().equals(name)).findFirst().orElse(null);
         long revision;
         if (cur == null) {
-            Map<String, Object> tmpl = Serialization.unmarshal(Serialization.asJson(template), Map.class);
+            Map<String, Object> tmpl = Kubeconfig.SERIALIZATION.convertValue(template, Map.class);
             tmpl.put("$patch", "replace");
             Map<String, Object> data = new LinkedHashMap<>();
             data.put("spec", new LinkedHashMap<>(Map.of("template", tmpl)));

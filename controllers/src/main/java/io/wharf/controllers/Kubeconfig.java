@@ -1,0 +1,134 @@
+package io.wharf.controllers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.wharf.common.Json;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import javax.crypto.spec.IvParameterSpec;
+import javax.crypto.spec.PBEParameterSpec;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * The fabric8 client's {@link Config} and serialization for a kubeconfig file, read without fabric8's static
+ * {@code Serialization}: that one decodes the kubeconfig into fabric8's model, whose extension fields are polymorphic,
+ * and so loads every model class named in the class path's KubernetesResource service files (~1,000 classes for gateway
+ * API, DRA, flow control... that Wharf never decodes, ~10 MB of class data and Jackson caches in an idle server). The
+ * kubeconfig is read with Wharf's own YAML mapper, which is loaded anyway.
+ */
+public final class Kubeconfig {
+    private Kubeconfig() {}
+
+    /**
+     * The current context's server, CA, client certificate and key, or token. Paths in the file are relative to its
+     * folder, as kubectl reads them.
+     */
+    public static Config config(Path file) throws IOException {
+        JsonNode root = Json.YAML.readTree(Files.readString(file));
+        if (root == null || !root.isObject()) throw new IOException(file + ": not a kubeconfig");
+        String current = root.path("current-context").asText("");
+        JsonNode context = named(root, "contexts", current, "context");
+        if (context == null) {
+            JsonNode contexts = root.path("contexts");
+            if (!current.isEmpty() || contexts.size() != 1) throw new IOException(file + ": no context \"" + current + "\"");
+            context = contexts.get(0).path("context");
+        }
+        JsonNode cluster = named(root, "clusters", context.path("cluster").asText(""), "cluster");
+        if (cluster == null || cluster.path("server").asText("").isEmpty()) throw new IOException(file + ": the current context names no cluster with a server");
+        JsonNode user = named(root, "users", context.path("user").asText(""), "user");
+        Path dir = file.toAbsolutePath().getParent();
+
+        Config c = Config.empty();
+        c.setMasterUrl(cluster.path("server").asText());
+        c.setTrustCerts(cluster.path("insecure-skip-tls-verify").asBoolean(false));
+        c.setCaCertData(text(cluster, "certificate-authority-data"));
+        c.setCaCertFile(path(dir, cluster, "certificate-authority"));
+        if (!context.path("namespace").asText("").isEmpty()) c.setNamespace(context.path("namespace").asText());
+        if (user != null) {
+            c.setClientCertData(text(user, "client-certificate-data"));
+            c.setClientCertFile(path(dir, user, "client-certificate"));
+            String keyData = text(user, "client-key-data"), keyFile = path(dir, user, "client-key");
+            c.setClientKeyData(keyData);
+            c.setClientKeyFile(keyFile);
+            if (keyData != null || keyFile != null) c.setClientKeyAlgo(Config.getKeyAlgorithm(keyFile, keyData));
+            String token = text(user, "token");
+            String tokenFile = path(dir, user, "tokenFile");
+            if (token == null && tokenFile != null) token = Files.readString(Path.of(tokenFile)).trim();
+            c.setOauthToken(token);
+            c.setUsername(text(user, "username"));
+            c.setPassword(text(user, "password"));
+        }
+        return c;
+    }
+
+    /**
+     * fabric8's serialization with its class-path scan off (see the class comment): kinds decode polymorphically (the
+     * object of a watch event) only once registered, which {@link Informers#of} does for each type it watches. A
+     * mapper of its own, as fabric8's default constructor makes (fabric8 registers its modules on it), that builds the
+     * deserializers of model properties on first use ({@link LazyModelDeserializers}). One per process: each mapper
+     * keeps its own caches of (de)serializers for the model classes.
+     */
+    public static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization(new ObjectMapper()
+            .registerModule(new com.fasterxml.jackson.databind.module.SimpleModule("wharf-lazy-model")
+                    .setDeserializerModifier(new LazyModelDeserializers())), false);
+
+    /**
+     * Key managers that present {@code key} with {@code cert}. The key store only carries them to the key manager
+     * factory and never leaves memory, so its key protection takes one PBKDF2 round instead of the default 10,000.
+     */
+    static KeyManager[] keyManagers(PrivateKey key, X509Certificate cert) throws GeneralSecurityException {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try {
+            ks.load(null, null);
+        } catch (IOException e) {
+            throw new GeneralSecurityException(e);
+        }
+        char[] pw = new char[0];
+        ks.setEntry("client", new KeyStore.PrivateKeyEntry(key, new Certificate[]{cert}), new KeyStore.PasswordProtection(pw,
+                "PBEWithHmacSHA256AndAES_256", new PBEParameterSpec(new byte[16], 1, new IvParameterSpec(new byte[16]))));
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, pw);
+        return kmf.getKeyManagers();
+    }
+
+    /** Trust managers that trust {@code ca} and nothing else (not the JDK's public CAs). */
+    static TrustManager[] trustManagers(X509Certificate ca) throws GeneralSecurityException {
+        KeyStore ts = KeyStore.getInstance("PKCS12");
+        try {
+            ts.load(null, null);
+        } catch (IOException e) {
+            throw new GeneralSecurityException(e);
+        }
+        ts.setCertificateEntry("ca", ca);
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ts);
+        return tmf.getTrustManagers();
+    }
+
+    private static JsonNode named(JsonNode root, String list, String name, String field) {
+        for (JsonNode e : root.path(list)) if (name.equals(e.path("name").asText())) return e.path(field);
+        return null;
+    }
+
+    private static String text(JsonNode n, String field) {
+        String s = n.path(field).asText("");
+        return s.isEmpty() ? null : s;
+    }
+
+    private static String path(Path dir, JsonNode n, String field) {
+        String s = text(n, field);
+        return s == null ? null : dir.resolve(s).toString();
+    }
+}
