@@ -34,6 +34,12 @@ public interface KindsProvider {
     default Map<String, ObjectNode> openApiSchemas(String groupVersion) { return Map.of(); }
 
     /**
+     * The schemas {@link #openApiSchemas} gives, for checking objects (unknown fields) on the request path: they may leave
+     * out what a check does not read (descriptions) and be shared between calls, so the caller must not change them.
+     */
+    default Map<String, ObjectNode> openApiCheckSchemas(String groupVersion) { return openApiSchemas(groupVersion); }
+
+    /**
      * Decodes a Kubernetes protobuf request body (magic "k8s\0" + runtime.Unknown, kubectl-wire.md section 8) into the JSON
      * form, with apiVersion and kind set. Throws {@code WharfException(INVALID_ARGUMENT, ...)} for malformed input (the
      * core answers 400) and {@code WharfException(UNSUPPORTED, ...)} for a kind it cannot decode (the core answers 415).

@@ -112,6 +112,9 @@ public final class Kinds implements KindsProvider {
     public Map<String, ObjectNode> openApiSchemas(String groupVersion) { return OpenApi.schemas(groupVersion); }
 
     @Override
+    public Map<String, ObjectNode> openApiCheckSchemas(String groupVersion) { return OpenApi.checkSchemas(groupVersion); }
+
+    @Override
     public ObjectNode decodeProtobuf(byte[] body) { return ProtobufBodies.decode(body); }
 
     @Override

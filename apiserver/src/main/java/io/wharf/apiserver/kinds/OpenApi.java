@@ -1,7 +1,14 @@
 package io.wharf.apiserver.kinds;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.BooleanNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.wharf.common.Json;
 
 import java.io.IOException;
@@ -21,7 +28,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * test-scope OpenApiGenerator from the upstream descriptions in the official Kubernetes Java client's models, see there),
  * and the strategic-merge-patch metadata read from them.
  *
- * <p>Loaded on first use (not at server start), then kept: about 300 definitions.
+ * <p>Loaded on first use (not at server start), then kept: about 300 definitions, in two forms. Writes (fieldValidation,
+ * whose default is Warn, so every write by the controllers too) and strategic merge patches need only the structure,
+ * which {@link #checkSchemas} and {@link #patchMeta} read from a copy with just {@link #STRUCTURE_KEYWORDS}: the
+ * "description" texts alone are three quarters of the file (~420 of 565 KB). The full definitions are read only when a
+ * client asks for an /openapi/v3 document ({@link #schemas}).
  */
 public final class OpenApi {
     private OpenApi() {}
@@ -30,49 +41,159 @@ public final class OpenApi {
 
     private record Bundle(Map<String, ObjectNode> definitions, Map<String, List<String>> roots) {}
 
-    private static volatile Bundle bundle;
+    private static volatile Bundle full;
+    private static volatile Bundle structure;
     private static final Map<String, Map<String, ObjectNode>> BY_GV = new ConcurrentHashMap<>();
+    private static final Map<String, Map<String, ObjectNode>> STRUCTURE_BY_GV = new ConcurrentHashMap<>();
 
+    /** The definitions with their descriptions: for the /openapi/v3 documents only. */
     private static Bundle bundle() {
-        Bundle b = bundle;
+        Bundle b = full;
         if (b != null) return b;
         synchronized (OpenApi.class) {
-            if (bundle != null) return bundle;
-            try (InputStream in = OpenApi.class.getResourceAsStream("openapi/definitions.json")) {
-                if (in == null) throw new IllegalStateException("openapi/definitions.json missing from the classpath");
-                JsonNode doc = Json.MAPPER.readTree(in);
-                Map<String, ObjectNode> defs = new HashMap<>();
-                doc.get("definitions").fields().forEachRemaining(e -> defs.put(e.getKey(), (ObjectNode) e.getValue()));
-                Map<String, List<String>> roots = new HashMap<>();
-                doc.get("roots").fields().forEachRemaining(e -> {
-                    List<String> l = new ArrayList<>();
-                    e.getValue().forEach(v -> l.add(v.asText()));
-                    roots.put(e.getKey(), List.copyOf(l));
-                });
-                bundle = new Bundle(Map.copyOf(defs), Map.copyOf(roots));
-                return bundle;
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+            if (full == null) full = load(false);
+            return full;
+        }
+    }
+
+    /** The definitions with only what validation and patch metadata read. */
+    private static Bundle structure() {
+        Bundle b = structure;
+        if (b != null) return b;
+        synchronized (OpenApi.class) {
+            if (structure == null) structure = load(true);
+            return structure;
+        }
+    }
+
+    private static Bundle load(boolean structureOnly) {
+        try (InputStream in = OpenApi.class.getResourceAsStream("openapi/definitions.json")) {
+            if (in == null) throw new IllegalStateException("openapi/definitions.json missing from the classpath");
+            JsonNode doc;
+            try (JsonParser p = Json.MAPPER.getFactory().createParser(in)) {
+                p.nextToken();
+                doc = new TreeReader(structureOnly).read(p);
+            }
+            Map<String, ObjectNode> defs = new HashMap<>();
+            doc.get("definitions").fields().forEachRemaining(e -> defs.put(e.getKey(), (ObjectNode) e.getValue()));
+            Map<String, List<String>> roots = new HashMap<>();
+            doc.get("roots").fields().forEachRemaining(e -> {
+                List<String> l = new ArrayList<>();
+                e.getValue().forEach(v -> l.add(v.asText()));
+                roots.put(e.getKey(), List.copyOf(l));
+            });
+            return new Bundle(Map.copyOf(defs), Map.copyOf(roots));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The schema keywords the request path reads: unknown-field checks, patch metadata, finding a kind's schema. */
+    static final java.util.Set<String> STRUCTURE_KEYWORDS = java.util.Set.of("properties", "additionalProperties", "items", "allOf",
+            "$ref", "type", "x-kubernetes-preserve-unknown-fields", "x-kubernetes-patch-merge-key", "x-kubernetes-patch-strategy",
+            "x-kubernetes-list-type", "x-kubernetes-list-map-keys", "x-kubernetes-group-version-kind");
+
+    /** Where the reader is: any JSON, a schema, or a map of names to schemas (definitions, properties). */
+    private enum At { ANY, SCHEMA, SCHEMA_MAP }
+
+    /**
+     * Builds a Jackson tree like readTree does, keeping in each schema only {@link #STRUCTURE_KEYWORDS} when asked
+     * (descriptions, defaults, formats, required lists go; names in properties maps stay, even "description", a field
+     * PriorityClass has), and sharing one TextNode per distinct string ("string", "object", "#/components/schemas/...
+     * ObjectMeta" recur hundreds of times; the nodes are never changed).
+     */
+    private static final class TreeReader {
+        private final boolean structureOnly;
+        private final Map<String, TextNode> texts = new HashMap<>();
+
+        TreeReader(boolean structureOnly) { this.structureOnly = structureOnly; }
+
+        JsonNode read(JsonParser p) throws IOException { return read(p, At.ANY, true); }
+
+        private JsonNode read(JsonParser p, At at, boolean top) throws IOException {
+            JsonNodeFactory f = JsonNodeFactory.instance;
+            JsonToken t = p.currentToken();
+            if (t == null) throw new IOException("unexpected end of openapi/definitions.json");
+            switch (t) {
+                case START_OBJECT -> {
+                    // sized to fit: most schema objects have one to three keys, and a default LinkedHashMap's table has 16
+                    List<String> names = new ArrayList<>(4);
+                    List<JsonNode> values = new ArrayList<>(4);
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String name = p.currentName();
+                        p.nextToken();
+                        At child = At.ANY;
+                        if (structureOnly) {
+                            switch (at) {
+                                case ANY -> child = top && name.equals("definitions") ? At.SCHEMA_MAP : At.ANY;
+                                case SCHEMA_MAP -> child = At.SCHEMA;
+                                case SCHEMA -> {
+                                    if (!STRUCTURE_KEYWORDS.contains(name)) {
+                                        p.skipChildren();
+                                        continue;
+                                    }
+                                    child = switch (name) {
+                                        case "properties" -> At.SCHEMA_MAP;
+                                        case "additionalProperties", "items", "allOf" -> At.SCHEMA;
+                                        default -> At.ANY;
+                                    };
+                                }
+                            }
+                        }
+                        names.add(name);
+                        values.add(read(p, child, false));
+                    }
+                    Map<String, JsonNode> kids = new LinkedHashMap<>(Math.max(1, names.size()), 1.0f);
+                    for (int i = 0; i < names.size(); i++) kids.put(names.get(i), values.get(i));
+                    return new ObjectNode(f, kids);
+                }
+                case START_ARRAY -> {
+                    ArrayNode a = f.arrayNode();
+                    while (p.nextToken() != JsonToken.END_ARRAY) a.add(read(p, at == At.SCHEMA ? At.SCHEMA : At.ANY, false));
+                    return a;
+                }
+                case VALUE_STRING -> {
+                    return texts.computeIfAbsent(p.getText(), TextNode::valueOf);
+                }
+                case VALUE_NUMBER_INT -> {
+                    return switch (p.getNumberType()) {
+                        case INT -> f.numberNode(p.getIntValue());
+                        case LONG -> f.numberNode(p.getLongValue());
+                        default -> f.numberNode(p.getBigIntegerValue());
+                    };
+                }
+                case VALUE_NUMBER_FLOAT -> { return f.numberNode(p.getDoubleValue()); }
+                case VALUE_TRUE -> { return BooleanNode.TRUE; }
+                case VALUE_FALSE -> { return BooleanNode.FALSE; }
+                case VALUE_NULL -> { return NullNode.instance; }
+                default -> throw new IOException("unexpected " + t + " in openapi/definitions.json");
             }
         }
     }
 
     /** Group versions with schemas: "v1", "apps/v1", ... */
-    public static List<String> groupVersions() { return List.copyOf(bundle().roots().keySet()); }
+    public static List<String> groupVersions() { return List.copyOf(structure().roots().keySet()); }
 
     /**
      * The schemas of one group version: its kinds (and list kinds) plus every definition they reference, keyed by
      * definition name. Fresh copies: the caller may change them. Empty for an unknown group version.
      */
     public static Map<String, ObjectNode> schemas(String groupVersion) {
-        Map<String, ObjectNode> closure = BY_GV.computeIfAbsent(groupVersion, OpenApi::closure);
+        Map<String, ObjectNode> closure = BY_GV.computeIfAbsent(groupVersion, gv -> closure(bundle(), gv));
         Map<String, ObjectNode> copy = new LinkedHashMap<>();
         closure.forEach((k, v) -> copy.put(k, v.deepCopy()));
         return copy;
     }
 
-    private static Map<String, ObjectNode> closure(String gv) {
-        Bundle b = bundle();
+    /**
+     * Like {@link #schemas} but with only {@link #STRUCTURE_KEYWORDS} in each schema, and shared: read-only, the caller
+     * must not change them. For checking objects against the schemas on the request path.
+     */
+    public static Map<String, ObjectNode> checkSchemas(String groupVersion) {
+        return STRUCTURE_BY_GV.computeIfAbsent(groupVersion, gv -> java.util.Collections.unmodifiableMap(closure(structure(), gv)));
+    }
+
+    private static Map<String, ObjectNode> closure(Bundle b, String gv) {
         List<String> roots = b.roots().get(gv);
         Map<String, ObjectNode> out = new java.util.TreeMap<>();
         if (roots == null) return out;
@@ -101,10 +222,11 @@ public final class OpenApi {
 
     /** The definition name of a kind ("apps/v1", "Deployment" -> "io.k8s.api.apps.v1.Deployment"), or null. */
     public static String definitionOf(String apiVersion, String kind) {
-        List<String> roots = bundle().roots().get(apiVersion);
+        Bundle b = structure();
+        List<String> roots = b.roots().get(apiVersion);
         if (roots == null) return null;
         for (String r : roots) {
-            JsonNode gvks = bundle().definitions().get(r).get("x-kubernetes-group-version-kind");
+            JsonNode gvks = b.definitions().get(r).get("x-kubernetes-group-version-kind");
             if (gvks != null) for (JsonNode g : gvks) if (g.path("kind").asText().equals(kind)) return r;
         }
         return null;
@@ -144,7 +266,7 @@ public final class OpenApi {
     private static PatchMeta lookupPatchMeta(String apiVersion, String kind, List<String> path) {
         String def = definitionOf(apiVersion, kind);
         if (def == null) return null;
-        JsonNode cur = bundle().definitions().get(def);
+        JsonNode cur = structure().definitions().get(def);
         JsonNode prop = null;
         for (String seg : path) {
             cur = resolve(cur);
@@ -173,7 +295,7 @@ public final class OpenApi {
     private static JsonNode resolve(JsonNode s) {
         for (int guard = 0; guard < 8 && s != null; guard++) {
             if (s.has("allOf")) s = s.get("allOf").path(0);
-            else if (s.has("$ref")) s = bundle().definitions().get(s.get("$ref").asText().substring(PREFIX.length()));
+            else if (s.has("$ref")) s = structure().definitions().get(s.get("$ref").asText().substring(PREFIX.length()));
             else if ("array".equals(s.path("type").asText()) && s.has("items")) s = s.get("items");
             else return s;
         }

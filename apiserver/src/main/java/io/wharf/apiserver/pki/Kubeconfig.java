@@ -31,7 +31,7 @@ public final class Kubeconfig {
         user.put("name", "wharf-admin");
         user.putObject("user")
                 .put("client-certificate-data", b64.encodeToString(Pki.pem(pki.adminCert()).getBytes(StandardCharsets.US_ASCII)))
-                .put("client-key-data", b64.encodeToString(Pki.pemKey(pki.adminKey()).getBytes(StandardCharsets.US_ASCII)));
+                .put("client-key-data", b64.encodeToString(pki.adminKeyPem().getBytes(StandardCharsets.US_ASCII)));
         ObjectNode ctx = root.putArray("contexts").addObject();
         ctx.put("name", "wharf");
         ctx.putObject("context").put("cluster", "wharf").put("user", "wharf-admin");

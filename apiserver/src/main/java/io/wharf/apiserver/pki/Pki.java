@@ -1,32 +1,7 @@
 package io.wharf.apiserver.pki;
 
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x500.X500NameBuilder;
-import org.bouncycastle.asn1.x500.style.BCStyle;
-import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.asn1.x509.KeyPurposeId;
-import org.bouncycastle.asn1.x509.KeyUsage;
-import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.operator.ContentSigner;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 
 import java.io.IOException;
-import java.io.StringReader;
-import java.io.StringWriter;
-import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.nio.charset.StandardCharsets;
@@ -35,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
+import java.security.KeyFactory;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.PublicKey;
@@ -42,9 +18,9 @@ import java.security.SecureRandom;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Date;
 import java.util.LinkedHashSet;
@@ -65,7 +41,8 @@ import io.wharf.common.AtomicFiles;
  *   <li>{@code sa.key}/{@code sa.pub}: the key pair that signs ServiceAccount tokens: EC P-256 (ES256; RSA
  *       2048 / RS256 in roots created before)</li>
  * </ul>
- * EC keys keep the first start fast (RSA generation costs ~0.1-1 s a key on this machine).
+ * EC keys keep the first start fast (RSA generation costs ~0.1-1 s a key on this machine). Certificates are made with
+ * Bouncy Castle ({@link Certs}), on a first start or a re-issue only; everything is read back with the JDK.
  */
 public final class Pki {
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -111,8 +88,7 @@ public final class Pki {
                 ca = new KeyPair(caCert.getPublicKey(), readKey(dir.resolve("ca.key")));
             } else {
                 ca = ecKey();
-                X500Name name = new X500Name("CN=wharf-ca");
-                caCert = sign(name, ca.getPublic(), name, ca.getPrivate(), Duration.ofDays(3650), true, null, List.of());
+                caCert = Certs.ca("wharf-ca", ca, Duration.ofDays(3650));
                 writeKey(dir.resolve("ca.key"), ca.getPrivate());
                 AtomicFiles.write(dir.resolve("ca.crt"), pem(caCert).getBytes(StandardCharsets.US_ASCII));
             }
@@ -129,8 +105,7 @@ public final class Pki {
             if (serving == null) {
                 List<String> sans = servingSans(extraSans, true);
                 KeyPair kp = ecKey();
-                serving = sign(new X500Name("CN=kube-apiserver"), kp.getPublic(), X500Name.getInstance(caCert.getSubjectX500Principal().getEncoded()),
-                        ca.getPrivate(), Duration.ofDays(3650), false, KeyPurposeId.id_kp_serverAuth, sans);
+                serving = Certs.serving("kube-apiserver", kp.getPublic(), caCert, ca.getPrivate(), Duration.ofDays(3650), sans);
                 servingKey = kp.getPrivate();
                 writeKey(dir.resolve("apiserver.key"), servingKey);
                 AtomicFiles.write(dir.resolve("apiserver.crt"), pem(serving).getBytes(StandardCharsets.US_ASCII));
@@ -157,10 +132,10 @@ public final class Pki {
                 // JIT has compiled BigInteger). Roots made before this keep their RSA key; ServiceAccountTokens signs with either.
                 sa = ecKey();
                 writeKey(dir.resolve("sa.key"), sa.getPrivate());
-                AtomicFiles.write(dir.resolve("sa.pub"), pemObject(sa.getPublic()).getBytes(StandardCharsets.US_ASCII));
+                AtomicFiles.write(dir.resolve("sa.pub"), pemBlock("PUBLIC KEY", sa.getPublic().getEncoded()).getBytes(StandardCharsets.US_ASCII));
             }
             return new Pki(dir, caCert, ca.getPrivate(), serving, servingKey, admin, adminKey, sa);
-        } catch (GeneralSecurityException | org.bouncycastle.operator.OperatorCreationException e) {
+        } catch (GeneralSecurityException e) {
             throw new IOException("cannot create the PKI in " + dir + ": " + e.getMessage(), e);
         }
     }
@@ -168,15 +143,7 @@ public final class Pki {
     /** Issues a client certificate: CN = user, O = groups (how Kubernetes reads client certs). */
     public static X509Certificate issueClientCert(X509Certificate caCert, PrivateKey caKey, PublicKey key, String user,
                                                   List<String> groups, Duration validity) throws GeneralSecurityException {
-        X500NameBuilder nb = new X500NameBuilder(BCStyle.INSTANCE);
-        for (String g : groups) nb.addRDN(BCStyle.O, g);
-        nb.addRDN(BCStyle.CN, user);
-        try {
-            return sign(nb.build(), key, X500Name.getInstance(caCert.getSubjectX500Principal().getEncoded()), caKey, validity,
-                    false, KeyPurposeId.id_kp_clientAuth, List.of());
-        } catch (org.bouncycastle.operator.OperatorCreationException | IOException e) {
-            throw new GeneralSecurityException(e);
-        }
+        return Certs.client(user, groups, key, caCert, caKey, validity);
     }
 
     /** A client certificate for {@code user}/{@code groups} signed by this CA, with a fresh key (for tests and `wharf token`). */
@@ -229,7 +196,7 @@ public final class Pki {
             if (c.getSubjectAlternativeNames() != null)
                 for (List<?> e : c.getSubjectAlternativeNames()) {
                     String v = String.valueOf(e.get(1));
-                    if ((Integer) e.get(0) == GeneralName.iPAddress) v = normIp(v);
+                    if ((Integer) e.get(0) == 7) v = normIp(v); // GeneralName type 7: iPAddress (RFC 5280 4.2.1.6)
                     out.add(v);
                 }
         } catch (java.security.cert.CertificateParsingException ignored) { /* no SANs */ }
@@ -254,36 +221,21 @@ public final class Pki {
         return g.generateKeyPair();
     }
 
-    private static X509Certificate sign(X500Name subject, PublicKey pub, X500Name issuer, PrivateKey issuerKey, Duration validity,
-                                        boolean ca, KeyPurposeId purpose, List<String> sans)
-            throws GeneralSecurityException, IOException, org.bouncycastle.operator.OperatorCreationException {
-        Instant now = Instant.now();
-        X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(issuer, new BigInteger(127, RANDOM).add(BigInteger.ONE),
-                Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(validity)), subject, pub);
-        JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-        b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(pub));
-        if (ca) {
-            b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
-            b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature));
-        } else {
-            b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-            b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
-            b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purpose));
-        }
-        if (!sans.isEmpty()) {
-            List<GeneralName> names = new ArrayList<>();
-            for (String s : sans) names.add(isIp(s) ? new GeneralName(GeneralName.iPAddress, s) : new GeneralName(GeneralName.dNSName, s));
-            b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(GeneralName[]::new)));
-        }
-        String alg = issuerKey.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
-        ContentSigner signer = new JcaContentSignerBuilder(alg).build(issuerKey);
-        return new JcaX509CertificateConverter().getCertificate(b.build(signer));
-    }
-
     // ---- PEM ----
+    // Read with the JDK alone, so that a restart loads no Bouncy Castle class: its jars are signed, so the JDK would
+    // verify them and keep every entry's manifest digest (~4.6 MB of heap), and the AOT cache cannot hold classes of
+    // signed jars. EC keys stay SEC1 "EC PRIVATE KEY" with the named curve and the public point on disk and in the
+    // kubeconfig, written by Bouncy Castle when they are made: fabric8 (7.9) cannot read an EC key as PKCS#8, and
+    // Go's tls.X509KeyPair behind kubectl, and openssl, read SEC1. Reading one takes only the PKCS#8 wrapping the JDK
+    // wants ({@link #sec1ToPkcs8}). PKCS#1 "RSA PRIVATE KEY" (service-account keys of old roots) is read by Bouncy
+    // Castle (Certs).
 
     public static String pem(X509Certificate c) throws IOException {
-        return pemObject(c);
+        try {
+            return pemBlock("CERTIFICATE", c.getEncoded());
+        } catch (java.security.cert.CertificateEncodingException e) {
+            throw new IOException("cannot encode a certificate", e);
+        }
     }
 
     /**
@@ -291,34 +243,18 @@ public final class Pki {
      * tls.X509KeyPair, openssl and fabric8's own parser all read); others as PKCS#8 "PRIVATE KEY".
      */
     public static String pemKey(PrivateKey k) {
-        if (k instanceof java.security.interfaces.ECPrivateKey) {
-            try {
-                PrivateKeyInfo info = PrivateKeyInfo.getInstance(k.getEncoded());
-                var curve = org.bouncycastle.asn1.ASN1ObjectIdentifier.getInstance(info.getPrivateKeyAlgorithm().getParameters());
-                var inner = org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(info.parsePrivateKey());
-                var x9 = org.bouncycastle.asn1.x9.ECNamedCurveTable.getByOID(curve);
-                var q = x9.getG().multiply(inner.getKey()).normalize();
-                var sec1 = new org.bouncycastle.asn1.sec.ECPrivateKey(x9.getN().bitLength(), inner.getKey(),
-                        new org.bouncycastle.asn1.DERBitString(q.getEncoded(false)), curve);
-                return pemBlock("EC PRIVATE KEY", sec1.getEncoded());
-            } catch (IOException e) {
-                throw new IllegalStateException("cannot encode an EC key", e);
-            }
-        }
+        if (k instanceof java.security.interfaces.ECPrivateKey) return pemBlock("EC PRIVATE KEY", Certs.sec1(k));
         return pemBlock("PRIVATE KEY", k.getEncoded());
+    }
+
+    /** The admin key's PEM as stored (the kubeconfig carries it as is: re-encoding it would take Bouncy Castle). */
+    public String adminKeyPem() throws IOException {
+        return Files.readString(dir.resolve("admin.key"));
     }
 
     private static String pemBlock(String type, byte[] der) {
         String b64 = java.util.Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
         return "-----BEGIN " + type + "-----\n" + b64 + "\n-----END " + type + "-----\n";
-    }
-
-    private static String pemObject(Object o) throws IOException {
-        StringWriter sw = new StringWriter();
-        try (JcaPEMWriter w = new JcaPEMWriter(sw)) {
-            w.writeObject(o);
-        }
-        return sw.toString();
     }
 
     private static void writeKey(Path p, PrivateKey k) throws IOException {
@@ -335,20 +271,104 @@ public final class Pki {
     }
 
     public static PrivateKey readKey(Path p) throws IOException {
-        try (PEMParser parser = new PEMParser(new StringReader(Files.readString(p)))) {
-            Object o = parser.readObject();
-            JcaPEMKeyConverter conv = new JcaPEMKeyConverter();
-            if (o instanceof PEMKeyPair kp) return conv.getKeyPair(kp).getPrivate();
-            if (o instanceof PrivateKeyInfo pki) return conv.getPrivateKey(pki);
-            throw new IOException("no private key in " + p);
+        String text = Files.readString(p);
+        byte[] der = pemBody(text, "PRIVATE KEY");
+        if (der == null) {
+            byte[] sec1 = pemBody(text, "EC PRIVATE KEY");
+            if (sec1 == null) return Certs.readKey(text, p);
+            try {
+                return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(sec1ToPkcs8(sec1)));
+            } catch (GeneralSecurityException e) {
+                throw new IOException("bad EC private key in " + p + ": " + e.getMessage(), e);
+            }
         }
+        for (String alg : KEY_ALGORITHMS) {
+            try {
+                return KeyFactory.getInstance(alg).generatePrivate(new PKCS8EncodedKeySpec(der));
+            } catch (GeneralSecurityException notThisAlgorithm) { /* try the next */ }
+        }
+        throw new IOException("no EC, RSA or Ed25519 private key in " + p);
     }
 
     static PublicKey readPublicKey(Path p) throws IOException {
-        try (PEMParser parser = new PEMParser(new StringReader(Files.readString(p)))) {
-            Object o = parser.readObject();
-            if (o instanceof SubjectPublicKeyInfo spki) return new JcaPEMKeyConverter().getPublicKey(spki);
-            throw new IOException("no public key in " + p);
+        String text = Files.readString(p);
+        byte[] der = pemBody(text, "PUBLIC KEY");
+        if (der == null) return Certs.readPublicKey(text, p);
+        for (String alg : KEY_ALGORITHMS) {
+            try {
+                return KeyFactory.getInstance(alg).generatePublic(new X509EncodedKeySpec(der));
+            } catch (GeneralSecurityException notThisAlgorithm) { /* try the next */ }
         }
+        throw new IOException("no EC, RSA or Ed25519 public key in " + p);
+    }
+
+    private static final List<String> KEY_ALGORITHMS = List.of("EC", "RSA", "Ed25519");
+
+    /** The DER bytes of the first PEM block of {@code type}, or null when the text has none. */
+    static byte[] pemBody(String text, String type) throws IOException {
+        String begin = "-----BEGIN " + type + "-----", end = "-----END " + type + "-----";
+        int b = text.indexOf(begin);
+        if (b < 0) return null;
+        int e = text.indexOf(end, b);
+        if (e < 0) throw new IOException("PEM block " + type + " has no end line");
+        try {
+            return java.util.Base64.getMimeDecoder().decode(text.substring(b + begin.length(), e));
+        } catch (IllegalArgumentException bad) {
+            throw new IOException("PEM block " + type + " is not base64: " + bad.getMessage());
+        }
+    }
+
+    /**
+     * A SEC1 EC private key (RFC 5915: SEQUENCE { version, privateKey OCTET STRING, [0] namedCurve OID, [1] publicKey })
+     * as the PKCS#8 PrivateKeyInfo the JDK reads (RFC 5208: SEQUENCE { 0, SEQUENCE { id-ecPublicKey, namedCurve },
+     * OCTET STRING holding the SEC1 key }). Only the curve is read out of the SEC1 structure; the key goes in whole.
+     */
+    static byte[] sec1ToPkcs8(byte[] sec1) throws IOException {
+        int[] seq = tlv(sec1, 0);
+        if (sec1[0] != 0x30 || seq[1] + seq[2] != sec1.length) throw new IOException("SEC1 key: not one DER SEQUENCE");
+        byte[] curve = null;
+        for (int at = seq[1]; at < sec1.length; ) {
+            int[] f = tlv(sec1, at);
+            if ((sec1[at] & 0xff) == 0xa0) { // [0] parameters: the named curve's OBJECT IDENTIFIER, whole
+                int[] oid = tlv(sec1, at + f[1]);
+                if (sec1[at + f[1]] != 0x06) throw new IOException("SEC1 key: curve parameters are not a named curve");
+                curve = java.util.Arrays.copyOfRange(sec1, at + f[1], at + f[1] + oid[1] + oid[2]);
+            }
+            at += f[1] + f[2];
+        }
+        if (curve == null) throw new IOException("SEC1 key without its named curve");
+        byte[] ecPublicKey = {0x06, 0x07, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x02, 0x01}; // 1.2.840.10045.2.1
+        byte[] algorithm = der(0x30, concat(ecPublicKey, curve));
+        return der(0x30, concat(new byte[]{0x02, 0x01, 0x00}, algorithm, der(0x04, sec1)));
+    }
+
+    /** {tag, header length, content length} of the DER element at {@code at}. */
+    private static int[] tlv(byte[] b, int at) throws IOException {
+        if (at + 2 > b.length) throw new IOException("SEC1 key: truncated DER");
+        int len = b[at + 1] & 0xff, header = 2;
+        if (len > 0x80) {
+            int n = len & 0x7f;
+            if (n > 3 || at + 2 + n > b.length) throw new IOException("SEC1 key: bad DER length");
+            len = 0;
+            for (int i = 0; i < n; i++) len = (len << 8) | (b[at + 2 + i] & 0xff);
+            header += n;
+        } else if (len == 0x80) throw new IOException("SEC1 key: indefinite DER length");
+        if (at + header + len > b.length) throw new IOException("SEC1 key: truncated DER");
+        return new int[]{b[at] & 0xff, header, len};
+    }
+
+    private static byte[] der(int tag, byte[] content) {
+        int n = content.length;
+        byte[] len = n < 0x80 ? new byte[]{(byte) n}
+                : n < 0x100 ? new byte[]{(byte) 0x81, (byte) n}
+                : n < 0x10000 ? new byte[]{(byte) 0x82, (byte) (n >> 8), (byte) n}
+                : new byte[]{(byte) 0x83, (byte) (n >> 16), (byte) (n >> 8), (byte) n};
+        return concat(new byte[]{(byte) tag}, len, content);
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (byte[] p : parts) out.writeBytes(p);
+        return out.toByteArray();
     }
 }

@@ -30,7 +30,7 @@ public final class OpenApi {
     private final String serverVersion;
     private final Map<String, byte[]> docs = new ConcurrentHashMap<>();
     private final Map<String, String> hashes = new ConcurrentHashMap<>();
-    private final Map<String, Map<String, ObjectNode>> schemas = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, ObjectNode>> checkSchemas = new ConcurrentHashMap<>();
 
     public OpenApi(ResourceRegistry registry, KindsProvider kinds, String serverVersion) {
         this.registry = registry;
@@ -75,20 +75,38 @@ public final class OpenApi {
         });
     }
 
+    /**
+     * The component schemas of one group version's document, fresh (they become part of it), with a minimal schema for
+     * each served kind the kinds package has none for. Not kept: the document is, as bytes.
+     */
     Map<String, ObjectNode> schemas(String group, String version) {
-        return schemas.computeIfAbsent(gvPath(group, version), k -> {
-            Map<String, ObjectNode> m = new HashMap<>();
-            if (kinds != null) {
-                try {
-                    m.putAll(kinds.openApiSchemas(group.isEmpty() ? version : group + "/" + version));
-                } catch (RuntimeException e) {
-                    org.slf4j.LoggerFactory.getLogger(OpenApi.class).warn("openApiSchemas({}/{}) failed: {}", group, version, e.toString());
-                }
+        Map<String, ObjectNode> m = new HashMap<>();
+        if (kinds != null) {
+            try {
+                m.putAll(kinds.openApiSchemas(group.isEmpty() ? version : group + "/" + version));
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(OpenApi.class).warn("openApiSchemas({}/{}) failed: {}", group, version, e.toString());
             }
-            for (ResourceRegistry.Entry e : registry.of(group, version)) {
-                if (schemaNameOf(m, e.type()) == null) m.put(fallbackName(e.type()), minimalSchema(e.type()));
+        }
+        for (ResourceRegistry.Entry e : registry.of(group, version)) {
+            if (schemaNameOf(m, e.type()) == null) m.put(fallbackName(e.type()), minimalSchema(e.type()));
+        }
+        return m;
+    }
+
+    /**
+     * The schemas unknown-field checks walk: the kinds package's shared, description-free ones (read-only). A kind
+     * without one is not checked, as with the minimal schema of the document, which keeps unknown fields.
+     */
+    private Map<String, ObjectNode> checkSchemas(String group, String version) {
+        return checkSchemas.computeIfAbsent(gvPath(group, version), k -> {
+            if (kinds == null) return Map.of();
+            try {
+                return kinds.openApiCheckSchemas(group.isEmpty() ? version : group + "/" + version);
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(OpenApi.class).warn("openApiCheckSchemas({}/{}) failed: {}", group, version, e.toString());
+                return Map.of();
             }
-            return m;
         });
     }
 
@@ -195,7 +213,7 @@ public final class OpenApi {
 
     /** Paths of fields the schema does not know ("spec.foo", "spec.containers[0].bar"); empty without schemas. */
     public List<String> unknownFields(ResourceType t, JsonNode obj) {
-        Map<String, ObjectNode> sch = schemas(t.group(), t.version());
+        Map<String, ObjectNode> sch = checkSchemas(t.group(), t.version());
         String name = schemaNameOf(sch, t);
         List<String> out = new ArrayList<>();
         if (name != null) walk(sch, sch.get(name), obj, "", out, 0);

@@ -94,7 +94,10 @@ public final class SimNodesCommand {
             if (a.deleteOnExit()) sim.deleteNodes();
             return 0;
         } catch (Exception e) {
-            err.println("sim-nodes: " + e.getMessage());
+            // fabric8 wraps the cause in "An error has occurred.": print the chain down to what went wrong
+            StringBuilder msg = new StringBuilder("sim-nodes: " + e.getMessage());
+            for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) msg.append(": ").append(c.getMessage());
+            err.println(msg);
             return 1;
         }
     }
