@@ -148,13 +148,17 @@ final class WatchFanout {
         void finish(byte[] lastChunk, boolean closeAfter) {
             Hub h = hub;
             if (h != null) h.remove(this);
-            loop.execute(() -> {
-                if (finished) return;
-                finished = true;
-                if (lastChunk != null) write(Unpooled.wrappedBuffer(lastChunk));
-                var f = channel.writeAndFlush(http2 ? new DefaultHttp2DataFrame(Unpooled.EMPTY_BUFFER, true) : LastHttpContent.EMPTY_LAST_CONTENT);
-                if (closeAfter) f.addListener(ChannelFutureListener.CLOSE);
-            });
+            try {
+                loop.execute(() -> {
+                    if (finished) return;
+                    finished = true;
+                    if (lastChunk != null) write(Unpooled.wrappedBuffer(lastChunk));
+                    var f = channel.writeAndFlush(http2 ? new DefaultHttp2DataFrame(Unpooled.EMPTY_BUFFER, true) : LastHttpContent.EMPTY_LAST_CONTENT);
+                    if (closeAfter) f.addListener(ChannelFutureListener.CLOSE);
+                });
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                // the server is stopping: its event loops are gone, and with them every connection this could end
+            }
         }
     }
 
