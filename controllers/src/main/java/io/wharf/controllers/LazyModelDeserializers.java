@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.DeserializationConfig;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.deser.BeanDeserializerBuilder;
 import com.fasterxml.jackson.databind.deser.BeanDeserializerModifier;
 import com.fasterxml.jackson.databind.deser.SettableBeanProperty;
@@ -63,7 +64,7 @@ final class LazyModelDeserializers extends BeanDeserializerModifier {
             this.property = property;
         }
 
-        JsonDeserializer<Object> real(DeserializationContext ctxt) throws IOException {
+        JsonDeserializer<Object> real(DeserializationContext ctxt) throws JsonMappingException {
             JsonDeserializer<Object> r = real;
             if (r == null) real = r = ctxt.findContextualValueDeserializer(type, property);
             return r;
@@ -91,25 +92,13 @@ final class LazyModelDeserializers extends BeanDeserializerModifier {
         }
 
         @Override
-        public Object getNullValue(DeserializationContext ctxt) throws com.fasterxml.jackson.databind.JsonMappingException {
-            try {
-                return real(ctxt).getNullValue(ctxt);
-            } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
-                throw e;
-            } catch (IOException e) {
-                throw com.fasterxml.jackson.databind.JsonMappingException.from(ctxt, e.getMessage(), e);
-            }
+        public Object getNullValue(DeserializationContext ctxt) throws JsonMappingException {
+            return real(ctxt).getNullValue(ctxt);
         }
 
         @Override
-        public Object getEmptyValue(DeserializationContext ctxt) throws com.fasterxml.jackson.databind.JsonMappingException {
-            try {
-                return real(ctxt).getEmptyValue(ctxt);
-            } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
-                throw e;
-            } catch (IOException e) {
-                throw com.fasterxml.jackson.databind.JsonMappingException.from(ctxt, e.getMessage(), e);
-            }
+        public Object getEmptyValue(DeserializationContext ctxt) throws JsonMappingException {
+            return real(ctxt).getEmptyValue(ctxt);
         }
 
         /** Asked per null with a context, never cached from a call without one (the real deserializer is not known yet). */
