@@ -119,7 +119,7 @@ public final class ControllerManager implements Component {
 
     /** A fabric8 client for a kubeconfig file (the JDK HTTP transport). */
     public static KubernetesClient client(Path kubeconfig) throws java.io.IOException {
-        return new KubernetesClientBuilder().withConfig(tuned(Kubeconfig.config(kubeconfig))).withKubernetesSerialization(Kubeconfig.SERIALIZATION).build();
+        return new KubernetesClientBuilder().withConfig(tuned(Clients.config(kubeconfig))).withKubernetesSerialization(Clients.SERIALIZATION).build();
     }
 
     /**
@@ -135,9 +135,9 @@ public final class ControllerManager implements Component {
         Config config = Config.empty();
         config.setMasterUrl(serverUrl);
         config.setTrustCerts(true);
-        KeyManager[] km = Kubeconfig.keyManagers(key, cert);
-        TrustManager[] tm = Kubeconfig.trustManagers(ca);
-        return new KubernetesClientBuilder().withConfig(tuned(config)).withKubernetesSerialization(Kubeconfig.SERIALIZATION)
+        KeyManager[] km = Clients.keyManagers(key, cert);
+        TrustManager[] tm = Clients.trustManagers(ca);
+        return new KubernetesClientBuilder().withConfig(tuned(config)).withKubernetesSerialization(Clients.SERIALIZATION)
                 .withHttpClientBuilderConsumer(b -> b.sslContext(km, tm)).build();
     }
 

@@ -92,7 +92,7 @@ public final class DeploymentUtil {
         JsonNode n;
         try {
             // the JSON fabric8 writes, re-read as a tree with sorted keys for the normalization below
-            n = SORTED.readTree(Kubeconfig.SERIALIZATION.asJson(t == null ? new PodTemplateSpec() : t));
+            n = SORTED.readTree(Clients.SERIALIZATION.asJson(t == null ? new PodTemplateSpec() : t));
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

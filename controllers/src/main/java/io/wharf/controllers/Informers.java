@@ -38,7 +38,7 @@ public final class Informers implements AutoCloseable {
     @SuppressWarnings("unchecked")
     public synchronized <T extends HasMetadata> SharedIndexInformer<T> of(Class<T> type) {
         return (SharedIndexInformer<T>) informers.computeIfAbsent(type, t -> {
-            // the client's serialization maps only registered kinds to classes (ControllerManager.serialization)
+            // the client's serialization maps only registered kinds to classes (Clients.SERIALIZATION)
             client.getKubernetesSerialization().registerKubernetesResource(type);
             // the initial list in pages of 500, as client-go's reflector asks: one 10,000-pod list decoded whole (before
             // any slimming) was the controller manager's peak heap, and the heap, once grown, is not given back

@@ -43,7 +43,7 @@ final class Revisions {
         ControllerRevision cur = revs.stream().filter(r -> r.getMetadata().getName().equals(name)).findFirst().orElse(null);
         long revision;
         if (cur == null) {
-            Map<String, Object> tmpl = Kubeconfig.SERIALIZATION.convertValue(template, Map.class);
+            Map<String, Object> tmpl = Clients.SERIALIZATION.convertValue(template, Map.class);
             tmpl.put("$patch", "replace");
             Map<String, Object> data = new LinkedHashMap<>();
             data.put("spec", new LinkedHashMap<>(Map.of("template", tmpl)));

@@ -35,7 +35,7 @@ class LazyModelDeserializersTest {
 
     @Test
     void podDecodesAsFabric8DecodesIt() {
-        Pod lazy = Kubeconfig.SERIALIZATION.unmarshal(POD, Pod.class);
+        Pod lazy = Clients.SERIALIZATION.unmarshal(POD, Pod.class);
         Pod eager = EAGER.unmarshal(POD, Pod.class);
         assertEquals(eager, lazy);
         assertEquals("500m", lazy.getSpec().getContainers().getFirst().getResources().getLimits().get("cpu").toString());
@@ -45,21 +45,21 @@ class LazyModelDeserializersTest {
                 lazy.getSpec().getContainers().getFirst().getAdditionalProperties().get("unknownField"), "unknown fields kept");
         assertNull(lazy.getSpec().getSecurityContext());
         // and back: the same JSON as fabric8 writes
-        assertEquals(EAGER.asJson(eager), Kubeconfig.SERIALIZATION.asJson(lazy));
+        assertEquals(EAGER.asJson(eager), Clients.SERIALIZATION.asJson(lazy));
     }
 
     @Test
     void listsAndWatchEventsDecode() {
-        PodList empty = Kubeconfig.SERIALIZATION.unmarshal("{\"apiVersion\":\"v1\",\"kind\":\"PodList\",\"metadata\":{\"resourceVersion\":\"7\"},\"items\":[]}", PodList.class);
+        PodList empty = Clients.SERIALIZATION.unmarshal("{\"apiVersion\":\"v1\",\"kind\":\"PodList\",\"metadata\":{\"resourceVersion\":\"7\"},\"items\":[]}", PodList.class);
         assertEquals("7", empty.getMetadata().getResourceVersion());
         assertTrue(empty.getItems().isEmpty());
-        PodList one = Kubeconfig.SERIALIZATION.unmarshal("{\"apiVersion\":\"v1\",\"kind\":\"PodList\",\"items\":[" + POD + "]}", PodList.class);
+        PodList one = Clients.SERIALIZATION.unmarshal("{\"apiVersion\":\"v1\",\"kind\":\"PodList\",\"items\":[" + POD + "]}", PodList.class);
         assertEquals(EAGER.unmarshal(POD, Pod.class), one.getItems().getFirst());
-        Kubeconfig.SERIALIZATION.registerKubernetesResource(Pod.class);
-        WatchEvent ev = Kubeconfig.SERIALIZATION.unmarshal("{\"type\":\"ADDED\",\"object\":" + POD + "}", WatchEvent.class);
+        Clients.SERIALIZATION.registerKubernetesResource(Pod.class);
+        WatchEvent ev = Clients.SERIALIZATION.unmarshal("{\"type\":\"ADDED\",\"object\":" + POD + "}", WatchEvent.class);
         assertInstanceOf(Pod.class, ev.getObject());
         assertEquals("n1", ((Pod) ev.getObject()).getSpec().getNodeName());
-        Deployment d = Kubeconfig.SERIALIZATION.unmarshal("""
+        Deployment d = Clients.SERIALIZATION.unmarshal("""
                 {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},"spec":{"replicas":2,
                  "selector":{"matchLabels":{"app":"web"}},"strategy":{"type":"RollingUpdate","rollingUpdate":{"maxSurge":"25%","maxUnavailable":0}},
                  "template":{"metadata":{"labels":{"app":"web"}},"spec":{"containers":[{"name":"c","image":"nginx"}]}}}}""", Deployment.class);
@@ -69,7 +69,7 @@ class LazyModelDeserializersTest {
 
     @Test
     void wrongShapesStillFailClearly() {
-        Exception e = assertThrows(Exception.class, () -> Kubeconfig.SERIALIZATION.unmarshal(
+        Exception e = assertThrows(Exception.class, () -> Clients.SERIALIZATION.unmarshal(
                 "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"spec\":{\"containers\":\"not-a-list\"}}", Pod.class));
         assertTrue(String.valueOf(e.getMessage()).contains("containers") || String.valueOf(e.getCause()).contains("containers"), String.valueOf(e));
     }

@@ -403,7 +403,7 @@ public final class NodeSimulator implements Component {
     private void reportStatus(Pod p, PodStatus status) {
         String ns = p.getMetadata().getNamespace(), name = p.getMetadata().getName();
         writer.mergePatch("pod", ns, name, "/api/v1/namespaces/" + ns + "/pods/" + name + "/status",
-                "{\"status\":" + io.wharf.controllers.Kubeconfig.SERIALIZATION.asJson(status) + "}");
+                "{\"status\":" + io.wharf.controllers.Clients.SERIALIZATION.asJson(status) + "}");
     }
 
     private static boolean isReady(Pod p) {

@@ -22,14 +22,17 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * The fabric8 client's {@link Config} and serialization for a kubeconfig file, read without fabric8's static
- * {@code Serialization}: that one decodes the kubeconfig into fabric8's model, whose extension fields are polymorphic,
- * and so loads every model class named in the class path's KubernetesResource service files (~1,000 classes for gateway
- * API, DRA, flow control... that Wharf never decodes, ~10 MB of class data and Jackson caches in an idle server). The
- * kubeconfig is read with Wharf's own YAML mapper, which is loaded anyway.
+ * How the controllers' fabric8 clients are set up: the {@link Config} of a kubeconfig file, the TLS key and trust
+ * managers of an in-process client, and the one serialization they all share.
+ * <p>
+ * The kubeconfig is read without fabric8's static {@code Serialization}: that one decodes the file into fabric8's
+ * model, whose extension fields are polymorphic, and so loads every model class named in the class path's
+ * KubernetesResource service files (~1,000 classes for gateway API, DRA, flow control... that Wharf never decodes,
+ * ~10 MB of class data and Jackson caches in an idle server). It is read with Wharf's own YAML mapper, which is
+ * loaded anyway.
  */
-public final class Kubeconfig {
-    private Kubeconfig() {}
+public final class Clients {
+    private Clients() {}
 
     /**
      * The current context's server, CA, client certificate and key, or token. Paths in the file are relative to its

@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Kubeconfig files as kubectl reads them: the current context picks cluster and user; file paths are relative to the file. */
-class KubeconfigTest {
+class ClientsTest {
     private static final String TWO_CONTEXTS = """
             apiVersion: v1
             kind: Config
@@ -38,7 +38,7 @@ class KubeconfigTest {
         Path f = dir.resolve("kubeconfig");
         Files.writeString(f, TWO_CONTEXTS.formatted("S0VZ"));
         Files.writeString(dir.resolve("tok"), "secret-token\n");
-        Config c = Kubeconfig.config(f);
+        Config c = Clients.config(f);
         assertEquals("https://127.0.0.1:7443/", c.getMasterUrl());
         assertEquals(dir.resolve("pki/ca.crt").toString(), c.getCaCertFile());
         assertNull(c.getCaCertData());
@@ -60,7 +60,7 @@ class KubeconfigTest {
                 -----END EC PRIVATE KEY-----
                 """.getBytes());
         Files.writeString(f, TWO_CONTEXTS.formatted(ecKey).replace("current-context: b", "current-context: a"));
-        Config c = Kubeconfig.config(f);
+        Config c = Clients.config(f);
         assertEquals("https://10.0.0.1:6443/", c.getMasterUrl());
         assertEquals("QUJD", c.getCaCertData());
         assertEquals("Q0VSVA==", c.getClientCertData());
@@ -74,10 +74,10 @@ class KubeconfigTest {
     void missingContextIsAClearError(@TempDir Path dir) throws IOException {
         Path f = dir.resolve("kubeconfig");
         Files.writeString(f, TWO_CONTEXTS.formatted("S0VZ").replace("current-context: b", "current-context: nope"));
-        IOException e = assertThrows(IOException.class, () -> Kubeconfig.config(f));
+        IOException e = assertThrows(IOException.class, () -> Clients.config(f));
         assertTrue(e.getMessage().contains("no context \"nope\""), e.getMessage());
         Files.writeString(f, "[1, 2]");
-        assertThrows(IOException.class, () -> Kubeconfig.config(f));
+        assertThrows(IOException.class, () -> Clients.config(f));
     }
 
     /**
