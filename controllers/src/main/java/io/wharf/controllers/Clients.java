@@ -9,17 +9,6 @@ import io.wharf.common.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.PrivateKey;
-import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
-import javax.crypto.spec.IvParameterSpec;
-import javax.crypto.spec.PBEParameterSpec;
-import javax.net.ssl.KeyManager;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * How the controllers' fabric8 clients are set up: the {@link Config} of a kubeconfig file, the TLS key and trust
@@ -86,39 +75,6 @@ public final class Clients {
     public static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization(new ObjectMapper()
             .registerModule(new com.fasterxml.jackson.databind.module.SimpleModule("wharf-lazy-model")
                     .setDeserializerModifier(new LazyModelDeserializers())), false);
-
-    /**
-     * Key managers that present {@code key} with {@code cert}. The key store only carries them to the key manager
-     * factory and never leaves memory, so its key protection takes one PBKDF2 round instead of the default 10,000.
-     */
-    static KeyManager[] keyManagers(PrivateKey key, X509Certificate cert) throws GeneralSecurityException {
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        try {
-            ks.load(null, null);
-        } catch (IOException e) {
-            throw new GeneralSecurityException(e);
-        }
-        char[] pw = new char[0];
-        ks.setEntry("client", new KeyStore.PrivateKeyEntry(key, new Certificate[]{cert}), new KeyStore.PasswordProtection(pw,
-                "PBEWithHmacSHA256AndAES_256", new PBEParameterSpec(new byte[16], 1, new IvParameterSpec(new byte[16]))));
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(ks, pw);
-        return kmf.getKeyManagers();
-    }
-
-    /** Trust managers that trust {@code ca} and nothing else (not the JDK's public CAs). */
-    static TrustManager[] trustManagers(X509Certificate ca) throws GeneralSecurityException {
-        KeyStore ts = KeyStore.getInstance("PKCS12");
-        try {
-            ts.load(null, null);
-        } catch (IOException e) {
-            throw new GeneralSecurityException(e);
-        }
-        ts.setCertificateEntry("ca", ca);
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ts);
-        return tmf.getTrustManagers();
-    }
 
     private static JsonNode named(JsonNode root, String list, String name, String field) {
         for (JsonNode e : root.path(list)) if (name.equals(e.path("name").asText())) return e.path(field);

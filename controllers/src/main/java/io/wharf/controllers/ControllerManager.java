@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfig
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 import io.wharf.common.Component;
+import io.wharf.common.TlsStores;
 import io.wharf.scheduler.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -135,8 +136,8 @@ public final class ControllerManager implements Component {
         Config config = Config.empty();
         config.setMasterUrl(serverUrl);
         config.setTrustCerts(true);
-        KeyManager[] km = Clients.keyManagers(key, cert);
-        TrustManager[] tm = Clients.trustManagers(ca);
+        KeyManager[] km = TlsStores.keyManagers(key, cert);
+        TrustManager[] tm = TlsStores.trustManagers(ca);
         return new KubernetesClientBuilder().withConfig(tuned(config)).withKubernetesSerialization(Clients.SERIALIZATION)
                 .withHttpClientBuilderConsumer(b -> b.sslContext(km, tm)).build();
     }

@@ -54,10 +54,11 @@ public final class Pki {
     private final PrivateKey servingKey;
     private final X509Certificate adminCert;
     private final PrivateKey adminKey;
+    private final String adminKeyPem;
     private final KeyPair serviceAccountKey;
 
     private Pki(Path dir, X509Certificate caCert, PrivateKey caKey, X509Certificate servingCert, PrivateKey servingKey,
-                X509Certificate adminCert, PrivateKey adminKey, KeyPair serviceAccountKey) {
+                X509Certificate adminCert, PrivateKey adminKey, String adminKeyPem, KeyPair serviceAccountKey) {
         this.dir = dir;
         this.caCert = caCert;
         this.caKey = caKey;
@@ -65,6 +66,7 @@ public final class Pki {
         this.servingKey = servingKey;
         this.adminCert = adminCert;
         this.adminKey = adminKey;
+        this.adminKeyPem = adminKeyPem;
         this.serviceAccountKey = serviceAccountKey;
     }
 
@@ -112,14 +114,16 @@ public final class Pki {
             }
             X509Certificate admin;
             PrivateKey adminKey;
+            String adminKeyPem;
             if (Files.exists(dir.resolve("admin.crt")) && Files.exists(dir.resolve("admin.key"))) {
                 admin = readCert(dir.resolve("admin.crt"));
-                adminKey = readKey(dir.resolve("admin.key"));
+                adminKeyPem = Files.readString(dir.resolve("admin.key"));
+                adminKey = readKey(adminKeyPem, dir.resolve("admin.key"));
             } else {
                 KeyPair kp = ecKey();
                 admin = issueClientCert(caCert, ca.getPrivate(), kp.getPublic(), "admin", List.of("system:masters"), Duration.ofDays(3650));
                 adminKey = kp.getPrivate();
-                writeKey(dir.resolve("admin.key"), adminKey);
+                adminKeyPem = writeKey(dir.resolve("admin.key"), adminKey);
                 AtomicFiles.write(dir.resolve("admin.crt"), pem(admin).getBytes(StandardCharsets.US_ASCII));
             }
             KeyPair sa;
@@ -134,7 +138,7 @@ public final class Pki {
                 writeKey(dir.resolve("sa.key"), sa.getPrivate());
                 AtomicFiles.write(dir.resolve("sa.pub"), pemBlock("PUBLIC KEY", sa.getPublic().getEncoded()).getBytes(StandardCharsets.US_ASCII));
             }
-            return new Pki(dir, caCert, ca.getPrivate(), serving, servingKey, admin, adminKey, sa);
+            return new Pki(dir, caCert, ca.getPrivate(), serving, servingKey, admin, adminKey, adminKeyPem, sa);
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot create the PKI in " + dir + ": " + e.getMessage(), e);
         }
@@ -248,20 +252,21 @@ public final class Pki {
     }
 
     /** The admin key's PEM as stored (the kubeconfig carries it as is: re-encoding it would take Bouncy Castle). */
-    public String adminKeyPem() throws IOException {
-        return Files.readString(dir.resolve("admin.key"));
-    }
+    public String adminKeyPem() { return adminKeyPem; }
 
     private static String pemBlock(String type, byte[] der) {
         String b64 = java.util.Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
         return "-----BEGIN " + type + "-----\n" + b64 + "\n-----END " + type + "-----\n";
     }
 
-    private static void writeKey(Path p, PrivateKey k) throws IOException {
-        AtomicFiles.write(p, pemKey(k).getBytes(StandardCharsets.US_ASCII));
+    /** Writes the key's PEM, mode 0600, and returns that PEM. */
+    private static String writeKey(Path p, PrivateKey k) throws IOException {
+        String pem = pemKey(k);
+        AtomicFiles.write(p, pem.getBytes(StandardCharsets.US_ASCII));
         try {
             Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-------"));
         } catch (UnsupportedOperationException ignored) { /* non-POSIX file system */ }
+        return pem;
     }
 
     public static X509Certificate readCert(Path p) throws IOException, GeneralSecurityException {
@@ -271,7 +276,11 @@ public final class Pki {
     }
 
     public static PrivateKey readKey(Path p) throws IOException {
-        String text = Files.readString(p);
+        return readKey(Files.readString(p), p);
+    }
+
+    /** A private key from its PEM {@code text}; {@code p} names its file in errors. */
+    static PrivateKey readKey(String text, Path p) throws IOException {
         byte[] der = pemBody(text, "PRIVATE KEY");
         if (der == null) {
             byte[] sec1 = pemBody(text, "EC PRIVATE KEY");

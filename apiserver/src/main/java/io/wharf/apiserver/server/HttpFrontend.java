@@ -54,25 +54,8 @@ public final class HttpFrontend implements AutoCloseable {
      * BouncyCastle PEM support, which took a third of the server's cold start.
      */
     static SslContext serverSslContext(PrivateKey key, X509Certificate cert, X509Certificate clientCa) throws Exception {
-        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
-        ks.load(null, null);
-        char[] pw = new char[0];
-        // One PBKDF2 round for a key store that never leaves memory: the default key protection runs 10,000 HMAC
-        // rounds to encrypt the key and 10,000 more when the key manager reads it back (~100 ms of start-up, and C2
-        // compiles the hot loop twice with ~30 MB of compiler arenas each, which stay in the idle server's RSS for
-        // seconds).
-        ks.setEntry("serving", new java.security.KeyStore.PrivateKeyEntry(key, new Certificate[]{cert}),
-                new java.security.KeyStore.PasswordProtection(pw, "PBEWithHmacSHA256AndAES_256",
-                        new javax.crypto.spec.PBEParameterSpec(new byte[16], 1, new javax.crypto.spec.IvParameterSpec(new byte[16]))));
-        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(ks, pw);
-        java.security.KeyStore ts = java.security.KeyStore.getInstance("PKCS12");
-        ts.load(null, null);
-        ts.setCertificateEntry("ca", clientCa);
-        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ts);
         javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
-        ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        ctx.init(io.wharf.common.TlsStores.keyManagers(key, cert), io.wharf.common.TlsStores.trustManagers(clientCa), null);
         ApplicationProtocolConfig alpn = new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                 ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                 ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
