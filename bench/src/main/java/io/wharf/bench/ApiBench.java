@@ -287,6 +287,7 @@ public final class ApiBench {
         private String carry = "";
         private long[] lat = new long[256];
         private int got;
+        private volatile long events; // every event line, stamped or not (the warm-up's too)
         private volatile int status;
 
         Watcher(String marker, CountDownLatch connected, AtomicInteger failed) {
@@ -304,6 +305,8 @@ public final class ApiBench {
 
         @Override
         public synchronized void data(String chunk, long now) {
+            long lines = chunk.chars().filter(c -> c == '\n').count(); // one JSON line per watch event
+            if (lines > 0) events += lines;
             String t = carry.isEmpty() ? chunk : carry + chunk;
             int from = 0, keep = Math.max(0, t.length() - marker.length());
             for (int at; (at = t.indexOf(marker, from)) >= 0; ) {
@@ -317,6 +320,8 @@ public final class ApiBench {
             }
             carry = t.substring(Math.min(keep, t.length()));
         }
+
+        long events() { return events; }
 
         @Override
         public void failed(Throwable cause) {
@@ -360,9 +365,10 @@ public final class ApiBench {
                 ws[w] = new Watcher(marker, connected, failed);
                 conns[w / perConn].stream(path, ws[w]);
             }
+            // the response headers go out once a watch is registered with the server, so every status seen = every
+            // watch in place
             boolean all = connected.await(60, TimeUnit.SECONDS);
             double connectS = (System.nanoTime() - tc) / 1e9;
-            Thread.sleep(500); // headers go out when a watch is registered; give the last ones a moment all the same
 
             NettyHttp.Conn[] writers = conns(writerHttp, 32);
             AtomicInteger writeErrors = new AtomicInteger();
@@ -373,6 +379,7 @@ public final class ApiBench {
             // Warm-up, as the other modes have: the same writes at the same rate, without the stamp the watchers
             // time (they receive these events but do not count them); a cold server JIT is otherwise what is measured.
             long warmWrites = (long) rate * warmup.toMillis() / 1000;
+            AtomicInteger warmFailed = new AtomicInteger();
             long w0 = System.nanoTime();
             for (long i = 0; i < warmWrites; i++) {
                 long wait = w0 + i * periodNs - System.nanoTime();
@@ -384,14 +391,18 @@ public final class ApiBench {
                         NettyHttp.Conn c = writers[(int) (k % writers.length)];
                         synchronized (c) { c.send(HttpMethod.POST, cmPath, String.format(CM, "wu-" + run + "-" + k, "")); }
                     } catch (Exception e) {
-                        // a failed warm-up write is not a figure
+                        warmFailed.incrementAndGet(); // a failed warm-up write is not a figure
                     } finally {
                         inFlight.decrementAndGet();
                     }
                 });
             }
-            while (inFlight.get() > 0) Thread.sleep(10);
-            Thread.sleep(200);
+            // the measured writes start once every watcher has had every warm-up event (or after 10 s)
+            long warmDeadline = System.nanoTime() + 10_000_000_000L;
+            while (System.nanoTime() < warmDeadline
+                    && (inFlight.get() > 0 || !Arrays.stream(ws).allMatch(w -> w.events() >= warmWrites - warmFailed.get()))) {
+                Thread.sleep(5);
+            }
             long cpu0 = ProcessHandle.current().info().totalCpuDuration().map(Duration::toMillis).orElse(-1L);
             long start = System.nanoTime();
             for (long i = 0; i < writes; i++) {
